@@ -1,0 +1,87 @@
+# DynamoDB Streams change-data-capture module: the verbs a user types.
+# Every target works from a fresh clone; `make test` installs what it needs (virtualenv, pinned packages, emulator).
+
+SHELL         := bash
+.SHELLFLAGS   := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Tests run on the same Python minor version as the functions' default runtime (var.runtime in variables.tf).
+PYTHON_MINOR  ?= 3.13
+PYTHON        ?= $(shell scripts/find-python.sh $(PYTHON_MINOR))
+VENV          ?= .venv
+PY            := $(VENV)/bin/python
+BUILD_DIR     ?= .build
+
+# Terraform installs providers from a local filesystem mirror when one exists, and from the registry otherwise.
+TF_CLI_CONFIG := $(shell scripts/terraform-cli-config.sh $(CURDIR)/$(BUILD_DIR)/terraform.tfrc $(CURDIR)/$(BUILD_DIR)/plugin-cache)
+ifneq ($(TF_CLI_CONFIG),)
+export TF_CLI_CONFIG_FILE := $(TF_CLI_CONFIG)
+else ifneq ($(wildcard $(TF_CLI_CONFIG_FILE)),$(TF_CLI_CONFIG_FILE))
+unexport TF_CLI_CONFIG_FILE
+endif
+export TF_IN_AUTOMATION := 1
+export CHECKPOINT_DISABLE := 1
+
+TF_DIRS := . $(wildcard examples/*)
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: requirements-dev.txt
+	@echo "==> creating $(VENV) with $(PYTHON)"
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --requirement requirements-dev.txt
+	touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed ## Create the virtualenv with pinned dependencies
+
+.PHONY: init
+init: ## terraform init the module and every example (offline through the provider mirror when present)
+	@for d in $(TF_DIRS); do echo "==> terraform init $$d"; terraform -chdir=$$d init -backend=false -input=false -no-color >/dev/null; done
+
+.PHONY: build
+build: venv ## Build the Lambda packages (code zips and dependency layer) into .build/
+	$(PY) scripts/build_package.py --all --out $(BUILD_DIR)/packages
+
+.PHONY: fmt
+fmt: venv ## Format Terraform and Python sources
+	terraform fmt -recursive
+	$(VENV)/bin/ruff format lambda_src tests local scripts
+	$(VENV)/bin/ruff check --fix lambda_src tests local scripts
+
+.PHONY: lint
+lint: venv ## Check formatting, lint and types (terraform fmt, ruff, mypy)
+	terraform fmt -check -recursive -diff
+	$(VENV)/bin/ruff format --check lambda_src tests local scripts
+	$(VENV)/bin/ruff check lambda_src tests local scripts
+	$(VENV)/bin/mypy
+
+.PHONY: validate
+validate: init ## terraform validate the module and every example
+	@for d in $(TF_DIRS); do echo "==> terraform validate $$d"; terraform -chdir=$$d validate -no-color; done
+
+.PHONY: test-terraform
+test-terraform: init ## terraform test (mock provider): defaults and variable validation
+	terraform test -no-color
+
+.PHONY: test-unit
+test-unit: venv ## Unit tests of the handlers and tools
+	$(PY) -m pytest tests/unit
+
+.PHONY: test
+test: lint validate test-terraform test-unit ## Run every test (the command CI runs)
+
+.PHONY: lock
+lock: ## Re-pin requirements-dev.txt from requirements-dev.in
+	rm -rf $(BUILD_DIR)/lock-venv
+	$(PYTHON) -m venv $(BUILD_DIR)/lock-venv
+	$(BUILD_DIR)/lock-venv/bin/pip install --quiet --requirement requirements-dev.in
+	{ echo "# Generated from requirements-dev.in with 'make lock' (pip freeze of a clean virtualenv). Do not edit by hand."; \
+	  $(BUILD_DIR)/lock-venv/bin/pip freeze; } >requirements-dev.txt
+
+.PHONY: clean
+clean: ## Remove build output, virtualenv and Terraform working files
+	rm -rf $(BUILD_DIR) $(VENV) .terraform .terraform.lock.hcl examples/*/.terraform
