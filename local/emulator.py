@@ -1,0 +1,137 @@
+"""moto's server, patched by local.patches, as the local stack's AWS emulator.
+
+    python -m local.emulator --port N [--state-dir DIR]
+
+serves every AWS API on http://127.0.0.1:N in this process until SIGINT/SIGTERM (`--port 0` picks a free
+port). With `--state-dir`, it writes DIR/emulator.json ({"pid", "port", "endpoint"}) once the port accepts
+connections and removes it on a clean stop, so a supervisor can wait for it and find the port. moto keeps its
+state in memory only: stopping the emulator forgets every resource.
+
+Tests use the `Emulator` class instead, which runs the same server in a background thread of the test process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Self
+
+from local import patches
+
+HOST = "127.0.0.1"
+STATE_FILE = "emulator.json"
+
+
+class Emulator:
+    """moto's server on 127.0.0.1 in a background thread; `port=0` picks a free port.
+
+    moto's backends live in module globals, so every Emulator in one process serves the same resources: tests
+    give their resources unique names, or call `reset()`.
+    """
+
+    def __init__(self, port: int = 0) -> None:
+        self._requested_port = port
+        self._server: object | None = None
+        self._port: int | None = None
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the emulator is not running: call start() first")
+        return self._port
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> None:
+        if self._server is not None:
+            return
+        patches.apply()
+        from moto.server import ThreadedMotoServer
+
+        server = ThreadedMotoServer(ip_address=HOST, port=self._requested_port, verbose=False)
+        server.start()  # returns once the socket is bound and listening
+        self._server = server
+        self._port = server.get_host_and_port()[1]
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()  # type: ignore[attr-defined]
+        self._port = None
+
+    def reset(self) -> None:
+        """Forget every resource in every service (moto's own reset endpoint)."""
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback endpoint
+            response.read()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _write_state(state_dir: Path, emulator: Emulator) -> Path:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / STATE_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"pid": os.getpid(), "port": emulator.port, "endpoint": emulator.endpoint}))
+    tmp.replace(path)  # readers never see a half-written file
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m local.emulator", description=(__doc__ or "").split("\n\n")[0]
+    )
+    parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1 (0 picks a free one)")
+    parser.add_argument("--state-dir", type=Path, help="directory for emulator.json (pid, port, endpoint)")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    if not args.verbose:
+        logging.getLogger("werkzeug").setLevel(
+            logging.WARNING
+        )  # one line per request drowns `make up`'s output
+
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    emulator = Emulator(port=args.port)
+    emulator.start()
+    state_file = _write_state(args.state_dir, emulator) if args.state_dir else None
+    print(f"emulator: moto's server listening on {emulator.endpoint}", flush=True)
+    try:
+        while not stopping.wait(1.0):
+            pass
+    finally:
+        emulator.stop()
+        if state_file is not None:
+            state_file.unlink(missing_ok=True)
+    print("emulator: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""The emulator: moto's server on loopback, with moto's own stream -> Lambda hook switched off."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import botocore.exceptions
+import moto
+import pytest
+from botocore.config import Config
+
+from local import client, patches
+from local.emulator import STATE_FILE, Emulator
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_emulator_serves_aws_apis_on_loopback_until_stopped() -> None:
+    emulator = Emulator(port=0)
+    with emulator:
+        endpoint = emulator.endpoint
+        assert endpoint.startswith("http://127.0.0.1:")
+        assert emulator.port != 0
+        assert "TableNames" in client("dynamodb", endpoint).list_tables()
+
+    quick = Config(retries={"max_attempts": 0}, connect_timeout=1)
+    with pytest.raises(botocore.exceptions.EndpointConnectionError):
+        client("dynamodb", endpoint, quick).list_tables()
+
+
+def test_writes_keep_their_records_in_the_stream_when_a_mapping_exists(
+    aws: Callable[[str], Any],
+    stream_table: Callable[[], tuple[str, str]],
+    function: Callable[[], str],
+) -> None:
+    # GIVEN a table whose stream feeds a function (unpatched moto would invoke it through Docker on each write
+    # and then empty the shard)
+    table, stream_arn = stream_table()
+    aws("lambda").create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName=function(), StartingPosition="TRIM_HORIZON"
+    )
+
+    # WHEN an item is inserted, modified and removed
+    key = {"pk": {"S": "p1"}, "sk": {"S": "s"}}
+    ddb = aws("dynamodb")
+    ddb.put_item(TableName=table, Item={**key, "v": {"N": "1"}})
+    ddb.put_item(TableName=table, Item={**key, "v": {"N": "2"}})
+    ddb.delete_item(TableName=table, Key=key)
+
+    # THEN the DynamoDB Streams API returns the three records, in order
+    streams = aws("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
+    assert records[1]["dynamodb"]["OldImage"]["v"] == {"N": "1"}
+    assert records[1]["dynamodb"]["NewImage"]["v"] == {"N": "2"}
+
+
+def test_patches_refuse_another_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(moto, "__version__", "0.0.1")
+    with pytest.raises(patches.PatchError, match=r"moto 0\.0\.1 is installed"):
+        patches.apply()
+
+
+def test_patches_refuse_an_attribute_that_moto_no_longer_has() -> None:
+    class Backend:
+        pass
+
+    patch = patches.Patch(owner=Backend, name="gone", replacement=lambda: None, reason="a test")
+    with pytest.raises(patches.PatchError, match=r"Backend\.gone"):
+        patches.install(patch)
+
+
+def test_patch_keeps_the_original_for_wrappers() -> None:
+    from moto.awslambda.models import LambdaBackend
+
+    patches.apply()
+    assert LambdaBackend.send_dynamodb_items is not patches.original(LambdaBackend, "send_dynamodb_items")
+    assert patches.original(LambdaBackend, "send_dynamodb_items").__module__ == "moto.awslambda.models"
+
+
+def test_command_line_writes_its_state_file_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.emulator", "--port", "0", "--state-dir", str(tmp_path)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        state_file = tmp_path / STATE_FILE
+        deadline = time.monotonic() + 60
+        while not state_file.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        state = json.loads(state_file.read_text())
+        assert state["pid"] == process.pid
+        assert state["endpoint"] == f"http://127.0.0.1:{state['port']}"
+        assert "TableNames" in client("dynamodb", state["endpoint"]).list_tables()
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        assert process.stdout is not None
+        assert f"listening on {state['endpoint']}" in process.stdout.read()
+        assert not state_file.exists()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
