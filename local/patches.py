@@ -9,10 +9,12 @@ patched moto code.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 MOTO_VERSION = "5.2.5"
 
@@ -41,8 +43,66 @@ def _no_dynamodb_stream_hook(self: Any, function_arn: str, items: list[Any], sou
     return ""
 
 
+# Where the emulator serves a function's or layer version's zip, in place of the S3 URL that GetFunction's
+# Code.Location and GetLayerVersion's Content.Location point at on AWS (moto serves neither).
+CODE_PATH = "/moto-api/local/lambda-code"
+
+
+def _code_location(response: Any, arn: str) -> str:
+    return f"http://{response.headers['Host']}{CODE_PATH}?{urlencode({'arn': arn})}"
+
+
+def _code_bytes(arn: str) -> bytes | None:
+    from moto.awslambda.models import lambda_backends
+
+    parts = arn.split(":")  # arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER] or :layer:NAME:VERSION
+    if len(parts) < 7 or parts[2] != "lambda":
+        return None
+    backend = lambda_backends[parts[4]][parts[3]]
+    try:
+        if parts[5] == "function":
+            return bytes(backend.get_function(parts[6], parts[7] if len(parts) > 7 else None).code_bytes)
+        return bytes(backend.get_layer_version(parts[6], parts[7]).code_bytes)
+    except Exception:  # moto raises its own not-found errors, which all mean 404 here
+        return None
+
+
+def _dispatch_with_code(self: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    if environ.get("PATH_INFO") != CODE_PATH:
+        return original(DomainDispatcherApplication, "__call__")(self, environ, start_response)
+    arn = parse_qs(environ.get("QUERY_STRING", "")).get("arn", [""])[0]
+    code = _code_bytes(arn)
+    if code is None:
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [f"no function or layer version {arn!r}".encode()]
+    start_response("200 OK", [("Content-Type", "application/zip"), ("Content-Length", str(len(code)))])
+    return [code]
+
+
+def _get_function_with_code_location(self: Any) -> str:
+    from moto.awslambda.responses import LambdaResponse
+
+    body = json.loads(original(LambdaResponse, "get_function")(self))
+    code = body.get("Code")
+    if code is not None and code.get("RepositoryType") == "S3":
+        code["Location"] = _code_location(self, body["Configuration"]["FunctionArn"])
+    return json.dumps(body)
+
+
+def _get_layer_version_with_content_location(self: Any) -> str:
+    from moto.awslambda.responses import LambdaResponse
+
+    body = json.loads(original(LambdaResponse, "get_layer_version")(self))
+    body["Content"]["Location"] = _code_location(self, body["LayerVersionArn"])
+    return json.dumps(body)
+
+
 def _patches() -> list[Patch]:
     from moto.awslambda.models import LambdaBackend
+    from moto.awslambda.responses import LambdaResponse
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     return [
         Patch(
@@ -50,6 +110,24 @@ def _patches() -> list[Patch]:
             name="send_dynamodb_items",
             replacement=_no_dynamodb_stream_hook,
             reason="moto's per-write stream -> Lambda hook invokes through Docker and empties the shard",
+        ),
+        Patch(
+            owner=LambdaResponse,
+            name="get_function",
+            replacement=_get_function_with_code_location,
+            reason="Code.Location is an S3 URL that moto does not serve; the local runner downloads the zip",
+        ),
+        Patch(
+            owner=LambdaResponse,
+            name="get_layer_version",
+            replacement=_get_layer_version_with_content_location,
+            reason="Content.Location is 's3://'; the local runner downloads each layer's zip from it",
+        ),
+        Patch(
+            owner=DomainDispatcherApplication,
+            name="__call__",
+            replacement=_dispatch_with_code,
+            reason="serves the zips that the two Location patches point at",
         ),
     ]
 
