@@ -44,7 +44,7 @@ init: ## terraform init the module and every example (offline through the provid
 
 .PHONY: build
 build: venv ## Build the Lambda packages (code zips and dependency layer) into .build/
-	$(PY) scripts/build_package.py --all --out $(BUILD_DIR)/packages
+	$(PY) scripts/build_package.py all --out-dir $(BUILD_DIR)/packages
 
 .PHONY: fmt
 fmt: venv ## Format Terraform and Python sources

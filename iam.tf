@@ -1,0 +1,136 @@
+# One role per function, each allowed only what its function does, on exactly this module's resources.
+
+locals {
+  # Lambda's on-failure destination is sent to with the function's role: sqs:SendMessage or sns:Publish by service.
+  destination_service = split(":", local.on_failure_destination_arn)[2]
+  destination_action  = local.destination_service == "sns" ? "sns:Publish" : "sqs:SendMessage"
+}
+
+data "aws_iam_policy_document" "lambda_assume_role" {
+  statement {
+    sid     = "LambdaAssumeRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "writer" {
+  name               = local.names.writer
+  description        = "Execution role of the ${local.names.writer} function"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
+  tags               = local.tags
+}
+
+resource "aws_iam_role" "consumer" {
+  name               = local.names.consumer
+  description        = "Execution role of the ${local.names.consumer} function"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
+  tags               = local.tags
+}
+
+data "aws_iam_policy_document" "writer" {
+  statement {
+    sid       = "ProductItems"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.products.arn]
+  }
+
+  dynamic "statement" {
+    for_each = var.idempotency_enabled ? [aws_dynamodb_table.idempotency[0].arn] : []
+
+    content {
+      sid       = "IdempotencyRecords"
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+      resources = [statement.value]
+    }
+  }
+
+  statement {
+    sid       = "OwnLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.writer.arn}:*"]
+  }
+
+  # X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: "*" is the only value
+  # AWS accepts.
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  # Reading and writing items of a table encrypted with a customer-managed key.
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "CustomerManagedKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "consumer" {
+  statement {
+    sid       = "ReadStream"
+    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
+    resources = [aws_dynamodb_table.products.stream_arn]
+  }
+
+  # ListStreams is scoped to this table's streams (any stream label), as in AWS's stream-only policy example; a
+  # re-enabled stream gets a new label, so the exact current stream ARN would be too narrow here.
+  statement {
+    sid       = "ListStreams"
+    actions   = ["dynamodb:ListStreams"]
+    resources = ["${aws_dynamodb_table.products.arn}/stream/*"]
+  }
+
+  statement {
+    sid       = "OnFailureDestination"
+    actions   = [local.destination_action]
+    resources = [local.on_failure_destination_arn]
+  }
+
+  statement {
+    sid       = "OwnLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.consumer.arn}:*"]
+  }
+
+  # X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: "*" is the only value
+  # AWS accepts.
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  # Reading a stream of a table encrypted with a customer-managed key, and sending to the dead-letter queue
+  # encrypted with it.
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "CustomerManagedKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "writer" {
+  name   = "${local.names.writer}-access"
+  role   = aws_iam_role.writer.id
+  policy = data.aws_iam_policy_document.writer.json
+}
+
+resource "aws_iam_role_policy" "consumer" {
+  name   = "${local.names.consumer}-access"
+  role   = aws_iam_role.consumer.id
+  policy = data.aws_iam_policy_document.consumer.json
+}

@@ -1,0 +1,85 @@
+# Builds the code packages and the dependency layer during apply, with only Terraform's built-in terraform_data.
+#
+# Each zip is named after the sha256 of its inputs (source files, requirements, runtime, architecture and the
+# builder itself), all known at plan time. That hash is the functions' and the layer's source_code_hash, so:
+# - a plan right after apply proposes nothing (the inputs, hence the hash, are unchanged);
+# - changing a handler file changes only that function's hash, and changing a pinned dependency only the layer's;
+# - the builder skips a zip that already exists, because its name proves what it contains.
+
+locals {
+  source_dir   = "${path.module}/lambda_src"
+  builder      = "${path.module}/scripts/build_package.py"
+  build_dir    = coalesce(var.build_dir, "${path.root}/.build/lambda")
+  builder_hash = filesha256(local.builder)
+  # The builder leaves byte code and caches out of the packages, so they are left out of the input hashes too.
+  packaged = {
+    writer = [
+      for file in sort(fileset("${local.source_dir}/writer", "**")) : file
+      if !strcontains(file, "__pycache__") && !endswith(file, ".pyc") && !endswith(file, ".pyo")
+    ]
+    consumer = [
+      for file in sort(fileset("${local.source_dir}/consumer", "**")) : file
+      if !strcontains(file, "__pycache__") && !endswith(file, ".pyc") && !endswith(file, ".pyo")
+    ]
+    consumer_extra = var.consumer_extra_source_dir == null ? [] : [
+      for file in sort(fileset(var.consumer_extra_source_dir, "**")) : file
+      if !strcontains(file, "__pycache__") && !endswith(file, ".pyc") && !endswith(file, ".pyo")
+    ]
+  }
+
+  input_hashes = {
+    writer = sha256(jsonencode({
+      builder = local.builder_hash
+      files   = { for file in local.packaged.writer : "writer/${file}" => filesha256("${local.source_dir}/writer/${file}") }
+    }))
+    consumer = sha256(jsonencode({
+      builder = local.builder_hash
+      files = merge(
+        { for file in local.packaged.consumer : "consumer/${file}" => filesha256("${local.source_dir}/consumer/${file}") },
+        { for file in local.packaged.consumer_extra : file => filesha256("${var.consumer_extra_source_dir}/${file}") },
+      )
+    }))
+    layer = sha256(jsonencode({
+      builder      = local.builder_hash
+      requirements = filesha256("${local.source_dir}/requirements.txt")
+      runtime      = var.runtime
+      architecture = var.architecture
+    }))
+  }
+
+  packages = {
+    writer = {
+      hash = local.input_hashes.writer
+      path = "${local.build_dir}/writer-${local.input_hashes.writer}.zip"
+      spec = { kind = "code", source = "${local.source_dir}/writer", prefix = "writer", extra_source = null }
+    }
+    consumer = {
+      hash = local.input_hashes.consumer
+      path = "${local.build_dir}/consumer-${local.input_hashes.consumer}.zip"
+      spec = { kind = "code", source = "${local.source_dir}/consumer", prefix = "consumer", extra_source = var.consumer_extra_source_dir }
+    }
+    layer = {
+      hash = local.input_hashes.layer
+      path = "${local.build_dir}/layer-${local.input_hashes.layer}.zip"
+      spec = {
+        kind         = "layer"
+        requirements = "${local.source_dir}/requirements.txt"
+        runtime      = var.runtime
+        architecture = var.architecture
+      }
+    }
+  }
+}
+
+resource "terraform_data" "package" {
+  for_each = local.packages
+
+  # A new input hash replaces this resource, which runs the build again.
+  triggers_replace = each.value.hash
+
+  provisioner "local-exec" {
+    # The spec goes to the builder as one JSON argument through the interpreter, so no shell quoting is involved.
+    interpreter = concat(compact(split(" ", var.build_python)), [local.builder, "--json"])
+    command     = jsonencode(merge(each.value.spec, { out = each.value.path }))
+  }
+}

@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Byte-reproducible zip builder for the Lambda code packages and the dependency layer.
+
+The zip bytes depend only on the inputs: entries are sorted, every timestamp is 1980-01-01 00:00:00,
+every file is mode 0644, byte code and __pycache__ are left out, and pip runs with --no-compile.
+Terraform names each zip after the sha256 of its inputs, so an existing output file is already the
+right one and is not rebuilt.
+
+Command line:
+
+    build_package.py code  --source lambda_src/writer --prefix writer [--extra-source DIR] --out writer.zip
+    build_package.py layer --requirements lambda_src/requirements.txt --runtime python3.13 \
+                           --architecture arm64 --out layer.zip
+    build_package.py all   --out-dir .build/packages [--runtime ...] [--architecture ...]
+    build_package.py --json '{"kind": "code", ...}'  # one JSON argument: the form local-exec uses
+
+Only the standard library is used, so any Python 3.9+ with pip can run it (Terraform's `build_python`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+# The earliest timestamp a zip entry can hold; any fixed value makes the bytes independent of file mtimes.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o100644  # regular file, rw-r--r--
+EXCLUDED_DIRS = frozenset({"__pycache__"})
+EXCLUDED_SUFFIXES = (".pyc", ".pyo")
+# Directories pip writes under --target that Lambda never uses: console-script wrappers carry the build
+# machine's interpreter path in their shebang, which would make the layer differ from machine to machine.
+LAYER_EXCLUDED_TOP_DIRS = frozenset({"bin"})
+PIP_PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class BuildError(Exception):
+    """A package cannot be built from the given inputs."""
+
+
+def is_packaged(relative: Path) -> bool:
+    """Whether a file below a source directory belongs in a package (no byte code, no caches)."""
+    if any(part in EXCLUDED_DIRS for part in relative.parts):
+        return False
+    return not relative.name.endswith(EXCLUDED_SUFFIXES)
+
+
+def collect_files(source: Path, prefix: str) -> dict[str, Path]:
+    """Map archive names (`prefix/relative/path`, or the relative path when prefix is empty) to files."""
+    if not source.is_dir():
+        raise BuildError(f"source directory {source} does not exist")
+    entries: dict[str, Path] = {}
+    for path in source.rglob("*"):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(source)
+        if not is_packaged(relative):
+            continue
+        name = relative.as_posix() if not prefix else f"{prefix}/{relative.as_posix()}"
+        entries[name] = path
+    return entries
+
+
+def write_zip(entries: dict[str, bytes | Path], out: Path) -> None:
+    """Write a zip whose bytes depend only on entry names and contents, atomically replacing `out`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with zipfile.ZipFile(tmp, "w") as archive:
+            for name in sorted(entries):
+                info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.create_system = 3  # Unix, so external_attr is read as a Unix mode everywhere
+                info.external_attr = FILE_MODE << 16
+                content = entries[name]
+                data = content.read_bytes() if isinstance(content, Path) else content
+                archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def build_code(source: Path, prefix: str, out: Path, extra_source: Path | None = None) -> Path:
+    """Zip one handler package as `prefix/...`, plus the files of `extra_source` at the archive root."""
+    entries: dict[str, bytes | Path] = dict(collect_files(source, prefix))
+    if not entries:
+        raise BuildError(f"source directory {source} holds no files to package")
+    if extra_source is not None:
+        for name, path in collect_files(extra_source, "").items():
+            if name in entries:
+                raise BuildError(f"{extra_source}/{name} would overwrite {name} of the {prefix} package")
+            entries[name] = path
+    write_zip(entries, out)
+    return out
+
+
+def python_version(runtime: str) -> str:
+    """`python3.13` -> `3.13`, the value pip's --python-version takes."""
+    version = runtime.removeprefix("python")
+    major, _, minor = version.partition(".")
+    if not runtime.startswith("python") or not major.isdigit() or not minor.isdigit():
+        raise BuildError(f"runtime {runtime!r} is not of the form python<major>.<minor>")
+    return version
+
+
+def pip_install_command(requirements: Path, runtime: str, architecture: str, target: Path) -> list[str]:
+    """pip arguments that fetch wheels for the Lambda platform, whatever the build machine is."""
+    if architecture not in PIP_PLATFORMS:
+        raise BuildError(f"architecture {architecture!r} is not one of {sorted(PIP_PLATFORMS)}")
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",  # requirements.txt pins every transitive dependency itself
+        "--no-compile",
+        "--only-binary=:all:",
+        "--platform",
+        PIP_PLATFORMS[architecture],
+        "--python-version",
+        python_version(runtime),
+        "--implementation",
+        "cp",
+        "--target",
+        str(target),
+        "--requirement",
+        str(requirements),
+    ]
+
+
+def strip_record(data: bytes, dropped: Iterable[str]) -> bytes:
+    """Remove RECORD lines of files that are not packaged (their hashes may be machine-specific)."""
+    dropped_prefixes = tuple(dropped)
+    kept = [line for line in data.decode().splitlines() if not line.startswith(dropped_prefixes)]
+    return ("\n".join(kept) + "\n").encode()
+
+
+def layer_entries(site: Path) -> dict[str, bytes | Path]:
+    """Archive entries `python/...` for everything pip installed into `site`."""
+    # RECORD paths are relative to the site directory; anything outside it ("../") was not packaged either.
+    dropped_record_prefixes = ["../", *(f"{name}/" for name in sorted(LAYER_EXCLUDED_TOP_DIRS))]
+    entries: dict[str, bytes | Path] = {}
+    for name, path in collect_files(site, "python").items():
+        relative = Path(name).relative_to("python")
+        if relative.parts[0] in LAYER_EXCLUDED_TOP_DIRS:
+            continue
+        if relative.name == "RECORD" and relative.parent.name.endswith(".dist-info"):
+            entries[name] = strip_record(path.read_bytes(), dropped_record_prefixes)
+        else:
+            entries[name] = path
+    return entries
+
+
+def build_layer(requirements: Path, runtime: str, architecture: str, out: Path) -> Path:
+    """pip-install the pinned requirements for the Lambda platform and zip them under `python/`."""
+    if not requirements.is_file():
+        raise BuildError(f"requirements file {requirements} does not exist")
+    with tempfile.TemporaryDirectory(prefix="layer-") as tmp:
+        site = Path(tmp) / "python"
+        result = subprocess.run(
+            pip_install_command(requirements, runtime, architecture, site),
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise BuildError(f"pip install failed:\n{result.stdout}{result.stderr}")
+        entries = layer_entries(site)
+        if not entries:
+            raise BuildError(f"{requirements} installed no files")
+        write_zip(entries, out)
+    return out
+
+
+def build(spec: dict[str, str | None]) -> Path:
+    """Build one package from a spec (the JSON form); an existing output is already up to date."""
+    out = Path(_required(spec, "out"))
+    if out.is_file():
+        print(f"build_package: {out} is up to date")
+        return out
+    kind = spec.get("kind")
+    if kind == "code":
+        extra = spec.get("extra_source")
+        build_code(
+            Path(_required(spec, "source")),
+            _required(spec, "prefix"),
+            out,
+            Path(extra) if extra else None,
+        )
+    elif kind == "layer":
+        build_layer(
+            Path(_required(spec, "requirements")),
+            _required(spec, "runtime"),
+            _required(spec, "architecture"),
+            out,
+        )
+    else:
+        raise BuildError(f"kind must be 'code' or 'layer', got {kind!r}")
+    print(f"build_package: wrote {out}")
+    return out
+
+
+def _required(spec: dict[str, str | None], key: str) -> str:
+    value = spec.get(key)
+    if not value:
+        raise BuildError(f"{key} is required")
+    return value
+
+
+def build_all(out_dir: Path, runtime: str, architecture: str) -> list[Path]:
+    """Build both code packages and the layer from this repository's lambda_src/ (what `make build` runs)."""
+    src = REPO_ROOT / "lambda_src"
+    return [
+        build_code(src / "writer", "writer", out_dir / "writer.zip"),
+        build_code(src / "consumer", "consumer", out_dir / "consumer.zip"),
+        build_layer(src / "requirements.txt", runtime, architecture, out_dir / f"layer-{architecture}.zip"),
+    ]
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", help="one build spec as a JSON object (keys as the subcommands' options)")
+    sub = parser.add_subparsers(dest="command")
+    code = sub.add_parser("code", help="zip one handler package")
+    code.add_argument("--source", type=Path, required=True)
+    code.add_argument("--prefix", required=True)
+    code.add_argument("--extra-source", type=Path)
+    code.add_argument("--out", type=Path, required=True)
+    layer = sub.add_parser("layer", help="build the dependency layer")
+    layer.add_argument("--requirements", type=Path, required=True)
+    layer.add_argument("--runtime", default="python3.13")
+    layer.add_argument("--architecture", choices=sorted(PIP_PLATFORMS), default="arm64")
+    layer.add_argument("--out", type=Path, required=True)
+    every = sub.add_parser("all", help="build writer.zip, consumer.zip and the layer into --out-dir")
+    every.add_argument("--out-dir", type=Path, required=True)
+    every.add_argument("--runtime", default="python3.13")
+    every.add_argument("--architecture", choices=sorted(PIP_PLATFORMS), default="arm64")
+    args = parser.parse_args(argv)
+    if (args.json is None) == (args.command is None):
+        parser.error("give either --json SPEC or a subcommand")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        if args.json is not None:
+            spec = json.loads(args.json)
+            if not isinstance(spec, dict):
+                raise BuildError("--json must be a JSON object")
+            build(spec)
+        elif args.command == "code":
+            build_code(args.source, args.prefix, args.out, args.extra_source)
+        elif args.command == "layer":
+            build_layer(args.requirements, args.runtime, args.architecture, args.out)
+        else:
+            for path in build_all(args.out_dir, args.runtime, args.architecture):
+                print(f"build_package: wrote {path}")
+    except BuildError as error:
+        print(f"build_package: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

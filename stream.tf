@@ -1,0 +1,57 @@
+# The event source mapping from the table's stream to the consumer, and where records go when they keep failing.
+
+# Records that exhaust their retries or age out land here (unless the caller names their own queue or topic).
+resource "aws_sqs_queue" "dead_letter" {
+  count = var.on_failure_destination_arn == null ? 1 : 0
+
+  name                      = local.names.dead_letter_queue
+  message_retention_seconds = 1209600 # 14 days, the SQS maximum
+  # SQS-managed encryption unless a customer-managed key is given; the two settings exclude each other.
+  sqs_managed_sse_enabled = var.kms_key_arn == null ? true : null
+  kms_master_key_id       = var.kms_key_arn
+  tags                    = local.tags
+}
+
+locals {
+  on_failure_destination_arn = coalesce(var.on_failure_destination_arn, one(aws_sqs_queue.dead_letter[*].arn))
+}
+
+resource "aws_lambda_event_source_mapping" "stream" {
+  function_name                      = aws_lambda_function.consumer.arn
+  event_source_arn                   = aws_dynamodb_table.products.stream_arn
+  enabled                            = var.event_source_mapping_enabled
+  starting_position                  = var.starting_position
+  batch_size                         = var.batch_size
+  maximum_batching_window_in_seconds = var.maximum_batching_window_in_seconds
+  maximum_retry_attempts             = var.maximum_retry_attempts
+  maximum_record_age_in_seconds      = var.maximum_record_age_in_seconds
+  bisect_batch_on_function_error     = var.bisect_batch_on_function_error
+  parallelization_factor             = var.parallelization_factor
+  tumbling_window_in_seconds         = var.tumbling_window_in_seconds
+  function_response_types            = var.report_batch_item_failures ? ["ReportBatchItemFailures"] : []
+  tags                               = local.tags
+
+  destination_config {
+    on_failure {
+      destination_arn = local.on_failure_destination_arn
+    }
+  }
+
+  dynamic "filter_criteria" {
+    for_each = length(var.filter_patterns) == 0 ? [] : [var.filter_patterns]
+
+    content {
+      dynamic "filter" {
+        for_each = filter_criteria.value
+
+        content {
+          pattern = filter.value
+        }
+      }
+    }
+  }
+
+  # Lambda checks at creation that the role can read the stream and send to the destination: the policy must exist
+  # first, and the implicit reference to the role alone does not order the policy before the mapping.
+  depends_on = [aws_iam_role_policy.consumer]
+}

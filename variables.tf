@@ -1,0 +1,472 @@
+# ---------------------------------------------------------------------------------------------------------------------
+# Naming and tags
+# ---------------------------------------------------------------------------------------------------------------------
+
+variable "name" {
+  description = "Prefix of every named resource (table, functions, roles, queue, API, log groups); unique per account and region."
+  type        = string
+
+  validation {
+    # The longest derived name, "<name>-dependencies", must stay within Lambda's 64-character layer name limit.
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9-]{0,31}$", var.name)) && !endswith(var.name, "-")
+    error_message = "name must be 1-32 characters: letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to every taggable resource the module creates."
+  type        = map(string)
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Table
+# ---------------------------------------------------------------------------------------------------------------------
+
+variable "billing_mode" {
+  description = "Table billing mode: PAY_PER_REQUEST (on demand) or PROVISIONED (then read_capacity and write_capacity apply)."
+  type        = string
+  default     = "PAY_PER_REQUEST"
+
+  validation {
+    condition     = contains(["PAY_PER_REQUEST", "PROVISIONED"], var.billing_mode)
+    error_message = "billing_mode must be PAY_PER_REQUEST or PROVISIONED."
+  }
+}
+
+variable "read_capacity" {
+  description = "Provisioned read capacity units of the table; used only when billing_mode is PROVISIONED."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.read_capacity >= 1 && floor(var.read_capacity) == var.read_capacity
+    error_message = "read_capacity must be a whole number of at least 1."
+  }
+}
+
+variable "write_capacity" {
+  description = "Provisioned write capacity units of the table; used only when billing_mode is PROVISIONED."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.write_capacity >= 1 && floor(var.write_capacity) == var.write_capacity
+    error_message = "write_capacity must be a whole number of at least 1."
+  }
+}
+
+variable "stream_view_type" {
+  description = "What the table's stream records hold for each change: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES."
+  type        = string
+  default     = "NEW_AND_OLD_IMAGES"
+
+  validation {
+    condition     = contains(["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"], var.stream_view_type)
+    error_message = "stream_view_type must be one of KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES."
+  }
+}
+
+variable "point_in_time_recovery_enabled" {
+  description = "Continuous backups (point-in-time recovery) of the products and idempotency tables."
+  type        = bool
+  default     = true
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for the tables, the dead-letter queue and the log groups; null uses AWS-managed encryption. The key policy must allow the CloudWatch Logs service principal."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be null or a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "ttl_attribute_name" {
+  description = "Item attribute holding an epoch-seconds expiry time for DynamoDB TTL; null leaves TTL off."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ttl_attribute_name == null || can(regex("^.{1,255}$", var.ttl_attribute_name))
+    error_message = "ttl_attribute_name must be null or 1-255 characters long."
+  }
+}
+
+variable "deletion_protection_enabled" {
+  description = "Refuse to delete the products table (and the idempotency table) until this is turned off."
+  type        = bool
+  default     = false
+}
+
+variable "idempotency_enabled" {
+  description = "Create the Powertools idempotency table and give the writer its name (IDEMPOTENCY_TABLE_NAME), so retried requests are not applied twice."
+  type        = bool
+  default     = true
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Functions and packaging
+# ---------------------------------------------------------------------------------------------------------------------
+
+variable "runtime" {
+  description = "Lambda Python runtime of both functions; the dependency layer is built for the same Python version."
+  type        = string
+  default     = "python3.13"
+
+  validation {
+    condition     = contains(["python3.10", "python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be one of python3.10, python3.11, python3.12, python3.13."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set of both functions and of the dependency layer's native wheels: arm64 or x86_64."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
+}
+
+variable "build_python" {
+  description = "Command (with arguments, space-separated) of the Python 3.9+ with pip that builds the packages during apply."
+  type        = string
+  default     = "python3"
+
+  validation {
+    condition     = length(trimspace(var.build_python)) > 0
+    error_message = "build_python must be a non-empty command, for example python3."
+  }
+}
+
+variable "build_dir" {
+  description = "Directory the packages are written to, each named after the sha256 of its inputs; null means .build/lambda under the root module."
+  type        = string
+  default     = null
+}
+
+variable "log_level" {
+  description = "POWERTOOLS_LOG_LEVEL of both functions: DEBUG, INFO, WARNING, ERROR or CRITICAL."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
+    error_message = "log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+  }
+}
+
+variable "service_name" {
+  description = "POWERTOOLS_SERVICE_NAME of both functions; null uses var.name."
+  type        = string
+  default     = null
+}
+
+variable "metrics_namespace" {
+  description = "POWERTOOLS_METRICS_NAMESPACE of both functions; null uses var.name."
+  type        = string
+  default     = null
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the functions' and the API's log groups, in days (0 keeps logs forever)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing mode of both functions: Active (sample and trace) or PassThrough."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough."
+  }
+}
+
+variable "writer_memory_size" {
+  description = "Memory of the writer function in MB."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.writer_memory_size >= 128 && var.writer_memory_size <= 10240 && floor(var.writer_memory_size) == var.writer_memory_size
+    error_message = "writer_memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "writer_timeout" {
+  description = "Timeout of the writer function in seconds; the HTTP API gives up after 30 s."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.writer_timeout >= 1 && var.writer_timeout <= 900 && floor(var.writer_timeout) == var.writer_timeout
+    error_message = "writer_timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "writer_reserved_concurrent_executions" {
+  description = "Reserved concurrency of the writer function; null leaves it unreserved."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.writer_reserved_concurrent_executions == null || try(var.writer_reserved_concurrent_executions >= 0 && floor(var.writer_reserved_concurrent_executions) == var.writer_reserved_concurrent_executions, false)
+    error_message = "writer_reserved_concurrent_executions must be null or a whole number of at least 0."
+  }
+}
+
+variable "consumer_memory_size" {
+  description = "Memory of the consumer function in MB."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = var.consumer_memory_size >= 128 && var.consumer_memory_size <= 10240 && floor(var.consumer_memory_size) == var.consumer_memory_size
+    error_message = "consumer_memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "consumer_timeout" {
+  description = "Timeout of the consumer function in seconds (one invocation handles one batch)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.consumer_timeout >= 1 && var.consumer_timeout <= 900 && floor(var.consumer_timeout) == var.consumer_timeout
+    error_message = "consumer_timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "consumer_reserved_concurrent_executions" {
+  description = "Reserved concurrency of the consumer function; null leaves it unreserved."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.consumer_reserved_concurrent_executions == null || try(var.consumer_reserved_concurrent_executions >= 0 && floor(var.consumer_reserved_concurrent_executions) == var.consumer_reserved_concurrent_executions, false)
+    error_message = "consumer_reserved_concurrent_executions must be null or a whole number of at least 0."
+  }
+}
+
+variable "consumer_record_handler" {
+  description = "Optional \"module:function\" (RECORD_HANDLER) the consumer calls for each stream record instead of its built-in logging; null keeps the built-in one."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.consumer_record_handler == null || can(regex("^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$", var.consumer_record_handler))
+    error_message = "consumer_record_handler must be null or \"module:function\" with a dotted Python module path, for example my_records.handler:handle."
+  }
+}
+
+variable "consumer_extra_source_dir" {
+  description = "Optional directory whose files are added at the root of the consumer's code package (for the module named in consumer_record_handler)."
+  type        = string
+  default     = null
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Event source mapping (table stream -> consumer)
+# ---------------------------------------------------------------------------------------------------------------------
+
+variable "event_source_mapping_enabled" {
+  description = "Whether the mapping polls the stream; false pauses delivery to the consumer without deleting the mapping."
+  type        = bool
+  default     = true
+}
+
+variable "batch_size" {
+  description = "Largest number of stream records in one consumer invocation."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 10000 && floor(var.batch_size) == var.batch_size
+    error_message = "batch_size must be a whole number from 1 to 10000."
+  }
+}
+
+variable "maximum_batching_window_in_seconds" {
+  description = "Longest time, in seconds, the mapping gathers records before invoking the consumer."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.maximum_batching_window_in_seconds >= 0 && var.maximum_batching_window_in_seconds <= 300 && floor(var.maximum_batching_window_in_seconds) == var.maximum_batching_window_in_seconds
+    error_message = "maximum_batching_window_in_seconds must be a whole number from 0 to 300."
+  }
+}
+
+variable "starting_position" {
+  description = "Where a new mapping starts reading the stream: TRIM_HORIZON (oldest record, so changes written before the mapping existed are not lost) or LATEST."
+  type        = string
+  default     = "TRIM_HORIZON"
+
+  validation {
+    condition     = contains(["TRIM_HORIZON", "LATEST"], var.starting_position)
+    error_message = "starting_position must be TRIM_HORIZON or LATEST."
+  }
+}
+
+variable "maximum_retry_attempts" {
+  description = "Retries of a failed batch before its records go to the on-failure destination (-1 retries until the records expire)."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.maximum_retry_attempts >= -1 && var.maximum_retry_attempts <= 10000 && floor(var.maximum_retry_attempts) == var.maximum_retry_attempts
+    error_message = "maximum_retry_attempts must be a whole number from -1 to 10000."
+  }
+}
+
+variable "maximum_record_age_in_seconds" {
+  description = "Records older than this are sent to the on-failure destination instead of the consumer; -1 means no limit (the stream keeps records 24 h)."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.maximum_record_age_in_seconds == -1 || (var.maximum_record_age_in_seconds >= 60 && var.maximum_record_age_in_seconds <= 604800 && floor(var.maximum_record_age_in_seconds) == var.maximum_record_age_in_seconds)
+    error_message = "maximum_record_age_in_seconds must be -1 or a whole number from 60 to 604800."
+  }
+}
+
+variable "bisect_batch_on_function_error" {
+  description = "Split a failing batch in two and retry the halves, isolating the bad record."
+  type        = bool
+  default     = true
+}
+
+variable "parallelization_factor" {
+  description = "Concurrent consumer invocations per stream shard (order is kept per item key)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.parallelization_factor >= 1 && var.parallelization_factor <= 10 && floor(var.parallelization_factor) == var.parallelization_factor
+    error_message = "parallelization_factor must be a whole number from 1 to 10."
+  }
+}
+
+variable "tumbling_window_in_seconds" {
+  description = "Length of a tumbling aggregation window in seconds; 0 turns windows off."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.tumbling_window_in_seconds >= 0 && var.tumbling_window_in_seconds <= 900 && floor(var.tumbling_window_in_seconds) == var.tumbling_window_in_seconds
+    error_message = "tumbling_window_in_seconds must be a whole number from 0 to 900."
+  }
+}
+
+variable "filter_patterns" {
+  description = "Lambda event filter patterns (JSON strings); a record reaches the consumer when it matches any of them. Empty delivers every record."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.filter_patterns) <= 5 && alltrue([for pattern in var.filter_patterns : can(keys(jsondecode(pattern)))])
+    error_message = "filter_patterns must hold at most 5 patterns, each a JSON object."
+  }
+}
+
+variable "report_batch_item_failures" {
+  description = "Let the consumer report the failed records of a batch (ReportBatchItemFailures) so only those are retried."
+  type        = bool
+  default     = true
+}
+
+variable "on_failure_destination_arn" {
+  description = "Existing SQS queue or SNS topic ARN for records that fail all retries; null creates an encrypted SQS dead-letter queue."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.on_failure_destination_arn == null || can(regex("^arn:[a-z-]+:(sqs|sns):[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$", var.on_failure_destination_arn))
+    error_message = "on_failure_destination_arn must be null or an SQS queue or SNS topic ARN (arn:<partition>:sqs|sns:<region>:<account>:<name>)."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# HTTP API
+# ---------------------------------------------------------------------------------------------------------------------
+
+variable "authorization_type" {
+  description = "Authorization of every route: NONE, AWS_IAM (SigV4-signed requests) or JWT (then jwt_issuer and jwt_audience are required)."
+  type        = string
+  default     = "AWS_IAM"
+
+  validation {
+    condition     = contains(["NONE", "AWS_IAM", "JWT"], var.authorization_type)
+    error_message = "authorization_type must be NONE, AWS_IAM or JWT."
+  }
+}
+
+variable "jwt_issuer" {
+  description = "Issuer URL of the JWT authorizer; required when authorization_type is JWT."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.jwt_issuer == null || can(regex("^https://", var.jwt_issuer))
+    error_message = "jwt_issuer must be null or an https:// URL."
+  }
+}
+
+variable "jwt_audience" {
+  description = "Accepted audiences (aud claim) of the JWT authorizer; at least one is required when authorization_type is JWT."
+  type        = list(string)
+  default     = []
+}
+
+variable "throttling_burst_limit" {
+  description = "Default route burst limit of the API stage (requests)."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.throttling_burst_limit >= 0 && var.throttling_burst_limit <= 5000 && floor(var.throttling_burst_limit) == var.throttling_burst_limit
+    error_message = "throttling_burst_limit must be a whole number from 0 to 5000."
+  }
+}
+
+variable "throttling_rate_limit" {
+  description = "Default route steady-state rate limit of the API stage (requests per second)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.throttling_rate_limit >= 0 && var.throttling_rate_limit <= 10000
+    error_message = "throttling_rate_limit must be from 0 to 10000 requests per second."
+  }
+}
+
+variable "cors" {
+  description = "CORS settings of the HTTP API; null (the default) turns CORS off."
+  type = object({
+    allow_origins     = list(string)
+    allow_methods     = optional(list(string), ["GET", "POST", "PUT", "DELETE", "OPTIONS"])
+    allow_headers     = optional(list(string), ["content-type", "authorization", "x-amz-date", "x-amz-security-token"])
+    expose_headers    = optional(list(string), [])
+    allow_credentials = optional(bool, false)
+    max_age           = optional(number, 300)
+  })
+  default = null
+
+  validation {
+    condition     = var.cors == null || try(length(var.cors.allow_origins) > 0 && var.cors.max_age >= 0 && var.cors.max_age <= 86400, false)
+    error_message = "cors must be null or name at least one origin in allow_origins, with max_age from 0 to 86400 seconds."
+  }
+}
