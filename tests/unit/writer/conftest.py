@@ -1,0 +1,115 @@
+"""Writer tests: environment as Terraform sets it, DynamoDB served by moto in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+# Read at import by writer.store and by Powertools, so set before any test module imports the writer.
+os.environ.update(
+    {
+        "TABLE_NAME": "products-test",
+        "POWERTOOLS_SERVICE_NAME": "products-writer",
+        "POWERTOOLS_METRICS_NAMESPACE": "ProductsTest",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+)
+
+from writer import handler, store
+
+from tests.fixtures import logs
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture(autouse=True)
+def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and no endpoint override: every SDK call lands in moto and never leaves the host."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    # The model's connection lives for the process; start each test with one made in this environment.
+    monkeypatch.setattr(store.ProductModel, "_connection", None)
+
+
+@dataclass
+class ProductsTable:
+    client: Any
+    name: str
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every item, in DynamoDB JSON (numbers as the exact strings DynamoDB holds)."""
+        return list(self.client.scan(TableName=self.name, ConsistentRead=True)["Items"])
+
+    def item(self, product_id: str) -> dict[str, Any] | None:
+        key = {"PK": {"S": f"Product#{product_id}"}, "SK": {"S": "User#Product"}}
+        return self.client.get_item(TableName=self.name, Key=key, ConsistentRead=True).get("Item")
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def table(aws: None) -> ProductsTable:
+    """The products table with the key schema and stream that the module's table.tf declares."""
+    client = boto3.client("dynamodb", region_name=REGION)
+    name = os.environ["TABLE_NAME"]
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    return ProductsTable(client=client, name=name)
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: dict[str, str]
+    text: str
+    raw: dict[str, Any] = field(repr=False)
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+@pytest.fixture
+def invoke(lambda_context: Any) -> Any:
+    """Call the writer's Lambda handler with an API Gateway event; return the HTTP response it describes."""
+
+    def call(event: dict[str, Any]) -> HttpResponse:
+        result = handler.lambda_handler(event, lambda_context)
+        return HttpResponse(
+            status=result["statusCode"],
+            headers={k.lower(): v for k, v in result.get("headers", {}).items()},
+            text=result.get("body") or "",
+            raw=result,
+        )
+
+    return call
+
+
+@pytest.fixture
+def writer_logs() -> Iterator[logs.CapturedLogs]:
+    with logs.captured(handler.logger) as captured:
+        yield captured
