@@ -1,0 +1,77 @@
+# Values the mocked AWS provider returns, shaped like AWS's so that validations and assertions see realistic data.
+# override_during = plan makes them known at plan time, which is when the tests assert.
+
+mock_data "aws_iam_policy_document" {
+  defaults = {
+    json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_dynamodb_table" {
+  defaults = {
+    arn        = "arn:aws:dynamodb:us-east-1:123456789012:table/mock"
+    stream_arn = "arn:aws:dynamodb:us-east-1:123456789012:table/mock/stream/2026-01-01T00:00:00.000"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_sqs_queue" {
+  defaults = {
+    arn = "arn:aws:sqs:us-east-1:123456789012:mock-consumer-failures"
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/mock-consumer-failures"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_cloudwatch_log_group" {
+  defaults = {
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:mock"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_iam_role" {
+  defaults = {
+    arn = "arn:aws:iam::123456789012:role/mock"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_lambda_function" {
+  defaults = {
+    arn        = "arn:aws:lambda:us-east-1:123456789012:function:mock"
+    invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:mock/invocations"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_lambda_layer_version" {
+  defaults = {
+    arn = "arn:aws:lambda:us-east-1:123456789012:layer:mock:1"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_apigatewayv2_api" {
+  defaults = {
+    id            = "a1b2c3d4e5"
+    api_endpoint  = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
+    execution_arn = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_apigatewayv2_integration" {
+  defaults = {
+    id = "int1234"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_apigatewayv2_authorizer" {
+  defaults = {
+    id = "auth123"
+  }
+  override_during = plan
+}
