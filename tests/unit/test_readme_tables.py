@@ -1,4 +1,4 @@
-"""README.md's Inputs and Outputs tables list exactly the module's variables and outputs, as the code has them.
+"""README.md's Inputs and Outputs tables list exactly the module's variables and outputs, as in the code.
 
 Print the tables from the code with `.venv/bin/python tests/unit/test_readme_tables.py`.
 """
