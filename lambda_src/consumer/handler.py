@@ -1,0 +1,36 @@
+"""Lambda entry point of the consumer: ``consumer.handler.lambda_handler``.
+
+Triggered by the table's stream through an event source mapping with ``ReportBatchItemFailures``. Each
+record goes to the per-record function (``consumer.records.log_change`` unless ``RECORD_HANDLER`` names
+another); a record whose function raises is reported in ``batchItemFailures`` by its sequence number, and the
+others count as done. When every record of a batch fails, the invocation fails, and Lambda retries the whole
+batch.
+
+Environment: ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_LOG_LEVEL``, optional ``RECORD_HANDLER``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from consumer import exact_json, records
+
+# Numbers in images are Decimals; this serializer writes them digit for digit instead of as strings or floats.
+logger = Logger(json_serializer=exact_json.dumps)
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+record_handler = records.load_record_handler(os.environ.get("RECORD_HANDLER"))
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

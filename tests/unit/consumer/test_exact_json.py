@@ -1,0 +1,78 @@
+"""exact_json: Decimals out as exact JSON numbers; the writer's and the consumer's copies must not drift."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from consumer import exact_json as consumer_json
+from hypothesis import given
+from hypothesis import strategies as st
+from writer import exact_json as writer_json
+
+LAMBDA_SRC = Path(__file__).resolve().parents[3] / "lambda_src"
+
+
+def test_the_writer_and_consumer_copies_are_identical():
+    # Each Lambda package holds only its own directory, so the module is duplicated rather than shared.
+    writer_copy = (LAMBDA_SRC / "writer" / "exact_json.py").read_bytes()
+    consumer_copy = (LAMBDA_SRC / "consumer" / "exact_json.py").read_bytes()
+
+    assert writer_copy == consumer_copy
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("10.99"), "10.99"),
+        (Decimal("12345678901234567890123456789012345678"), "12345678901234567890123456789012345678"),
+        (
+            Decimal("9.9999999999999999999999999999999999999E+125"),
+            "9.9999999999999999999999999999999999999E+125",
+        ),
+        (Decimal("1E-130"), "1E-130"),
+        (Decimal("-0"), "-0"),
+        (Decimal("NaN"), '"NaN"'),
+        (Decimal("-Infinity"), '"-Infinity"'),
+        (float("inf"), '"inf"'),
+        (0.5, "0.5"),
+        (10**40, "1" + "0" * 40),
+        (True, "true"),
+        (None, "null"),
+        ("é\n", '"\\u00e9\\n"'),
+        ({"a": [1, Decimal("2.50")], 3: {}}, '{"a":[1,2.50],"3":{}}'),
+        ((Decimal(1),), "[1]"),
+    ],
+)
+def test_dumps_writes_exact_compact_json(value, text):
+    assert consumer_json.dumps(value) == text
+
+
+def test_unknown_types_are_written_as_their_text():
+    assert consumer_json.dumps({"when": Path("/tmp")}) == '{"when":"/tmp"}'
+
+
+decimals = st.decimals(allow_nan=False, allow_infinity=False)
+documents = st.recursive(
+    decimals | st.integers() | st.text() | st.booleans() | st.none(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(documents)
+def test_dumps_round_trips_exactly_through_a_decimal_json_parser(document):
+    text = writer_json.dumps(document)
+
+    assert json.loads(text, parse_float=Decimal) == document
+
+
+@given(decimals)
+def test_every_finite_decimal_keeps_its_digits(number):
+    parsed = json.loads(writer_json.dumps(number), parse_float=Decimal)
+
+    assert Decimal(parsed).as_tuple() == number.as_tuple() or (number == parsed and number.is_zero())
