@@ -1,0 +1,9 @@
+provider "aws" {
+  region = var.region
+}
+
+module "cdc" {
+  source = "../.."
+
+  name = var.name
+}

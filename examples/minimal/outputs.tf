@@ -1,0 +1,19 @@
+output "api_endpoint" {
+  description = "Base URL of the HTTP API (requests must be SigV4-signed: the routes use AWS_IAM authorization)."
+  value       = module.cdc.api_endpoint
+}
+
+output "table_name" {
+  description = "Name of the products table."
+  value       = module.cdc.table_name
+}
+
+output "consumer_log_group_name" {
+  description = "Log group where the consumer writes one JSON line per change."
+  value       = module.cdc.consumer_log_group_name
+}
+
+output "dead_letter_queue_url" {
+  description = "Queue receiving the stream records the consumer kept failing on."
+  value       = module.cdc.dead_letter_queue_url
+}
