@@ -9,6 +9,7 @@ patched moto code.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Callable
@@ -41,6 +42,26 @@ def _no_dynamodb_stream_hook(self: Any, function_arn: str, items: list[Any], sou
     # stream keeps every record for the DynamoDB Streams API, where local.poller reads them with the mapping's
     # semantics.
     return ""
+
+
+# How many DynamoDB Streams shard iterators the emulator remembers. moto registers a new one on every
+# GetShardIterator and GetRecords and never forgets any, so a poller at 4 calls a second per shard grows the
+# emulator by tens of MB an hour; DynamoDB lets iterators expire after 15 minutes.
+SHARD_ITERATORS_KEPT = 10_000
+
+
+def _get_records_with_expiry(self: Any, iterator_arn: str, limit: int) -> dict[str, Any]:
+    from moto.core.exceptions import JsonRESTError
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    if iterator_arn not in self.shard_iterators:  # moto itself fails with a KeyError (HTTP 500)
+        raise JsonRESTError("ExpiredIteratorException", "Iterator expired or unknown: get a new one")
+    result: dict[str, Any] = original(DynamoDBStreamsBackend, "get_records")(self, iterator_arn, limit)
+    excess = len(self.shard_iterators) - SHARD_ITERATORS_KEPT
+    if excess > 0:  # dicts keep insertion order: the oldest iterators go first
+        for stale in list(itertools.islice(self.shard_iterators, excess)):
+            self.shard_iterators.pop(stale, None)
+    return result
 
 
 # Where the emulator serves a function's or layer version's zip, in place of the S3 URL that GetFunction's
@@ -102,6 +123,7 @@ def _get_layer_version_with_content_location(self: Any) -> str:
 def _patches() -> list[Patch]:
     from moto.awslambda.models import LambdaBackend
     from moto.awslambda.responses import LambdaResponse
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     return [
@@ -128,6 +150,12 @@ def _patches() -> list[Patch]:
             name="__call__",
             replacement=_dispatch_with_code,
             reason="serves the zips that the two Location patches point at",
+        ),
+        Patch(
+            owner=DynamoDBStreamsBackend,
+            name="get_records",
+            replacement=_get_records_with_expiry,
+            reason="moto keeps every shard iterator it ever issued, so a long-running poller leaks memory",
         ),
     ]
 

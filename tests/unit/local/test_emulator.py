@@ -67,6 +67,29 @@ def test_writes_keep_their_records_in_the_stream_when_a_mapping_exists(
     assert records[1]["dynamodb"]["NewImage"]["v"] == {"N": "2"}
 
 
+def test_only_the_newest_shard_iterators_are_kept(
+    monkeypatch: pytest.MonkeyPatch,
+    aws: Callable[[str], Any],
+    stream_table: Callable[[], tuple[str, str]],
+) -> None:
+    monkeypatch.setattr(patches, "SHARD_ITERATORS_KEPT", 3)
+    table, stream_arn = stream_table()
+    aws("dynamodb").put_item(TableName=table, Item={"pk": {"S": "p"}, "sk": {"S": "s"}})
+    streams = aws("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
+    first = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    iterator = first
+    for _ in range(5):  # each call issues a new iterator
+        page = streams.get_records(ShardIterator=iterator)
+        iterator = page["NextShardIterator"]
+
+    with pytest.raises(streams.exceptions.ExpiredIteratorException):
+        streams.get_records(ShardIterator=first)
+    assert streams.get_records(ShardIterator=iterator)["Records"] == []
+
+
 def test_patches_refuse_another_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto, "__version__", "0.0.1")
     with pytest.raises(patches.PatchError, match=r"moto 0\.0\.1 is installed"):
