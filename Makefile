@@ -49,14 +49,14 @@ build: venv ## Build the Lambda packages (code zips and dependency layer) into .
 .PHONY: fmt
 fmt: venv ## Format Terraform and Python sources
 	terraform fmt -recursive
-	$(VENV)/bin/ruff format lambda_src tests local scripts
-	$(VENV)/bin/ruff check --fix lambda_src tests local scripts
+	$(VENV)/bin/ruff format lambda_src tests local scripts bench
+	$(VENV)/bin/ruff check --fix lambda_src tests local scripts bench
 
 .PHONY: lint
 lint: venv ## Check formatting, lint and types (terraform fmt, ruff, mypy)
 	terraform fmt -check -recursive -diff
-	$(VENV)/bin/ruff format --check lambda_src tests local scripts
-	$(VENV)/bin/ruff check lambda_src tests local scripts
+	$(VENV)/bin/ruff format --check lambda_src tests local scripts bench
+	$(VENV)/bin/ruff check lambda_src tests local scripts bench
 	$(VENV)/bin/mypy
 
 .PHONY: validate
@@ -73,6 +73,10 @@ test-unit: venv ## Unit tests of the handlers and tools
 
 .PHONY: test
 test: lint validate test-terraform test-unit ## Run every test (the command CI runs)
+
+.PHONY: bench
+bench: venv ## Benchmarks beside their baselines (throughput, cold start, sizes, latency, deploy) -> BENCHMARKS.md
+	$(PY) -m bench.report
 
 .PHONY: lock
 lock: ## Re-pin requirements-dev.txt from requirements-dev.in

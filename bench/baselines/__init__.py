@@ -1,0 +1,1 @@
+"""Yardsticks the consumer is measured against in the same run."""

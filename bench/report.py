@@ -1,0 +1,425 @@
+"""Runs every benchmark and writes BENCHMARKS.md (what `make bench` does).
+
+Each benchmark runs in a process of its own and leaves its figures in .build/bench/<name>.json; the report is
+rendered from those files, so `--render-only` rewrites BENCHMARKS.md from the last run without measuring.
+A benchmark that fails is named in its section and makes the command exit non-zero after the file is written.
+
+Run: python -m bench.report [--only NAME ...] [--render-only] [--out BENCHMARKS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.cold_start import ColdStartResult
+from bench.consumer_throughput import ThroughputResult
+from bench.deploy_loop import DeployLoopResult
+from bench.e2e_latency import E2ELatencyResult
+from bench.package_size import (
+    CODE_PACKAGE_TARGET,
+    LAMBDA_UNZIPPED_LIMIT,
+    LAMBDA_ZIPPED_LIMIT,
+    PackageSizeResult,
+)
+from bench.stats import BUILD_DIR, REPO_ROOT, Machine, machine, median, tool_version
+
+CONSUMER_TO_BASELINE_TARGET = 1.0
+CONSUMER_TO_FLOOR_TARGET = 2.0
+IMPORT_TO_BOTO3_TARGET = 1.5
+
+Result = ThroughputResult | ColdStartResult | PackageSizeResult | E2ELatencyResult | DeployLoopResult
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    title: str
+    command: str
+    load: Callable[[dict[str, Any]], Result]
+
+
+BENCHMARKS = (
+    Benchmark(
+        "consumer_throughput",
+        "Consumer throughput",
+        "python -m bench.consumer_throughput",
+        ThroughputResult.from_json,
+    ),
+    Benchmark("cold_start", "Cold start", "python -m bench.cold_start", ColdStartResult.from_json),
+    Benchmark("package_size", "Package size", "python -m bench.package_size", PackageSizeResult.from_json),
+    Benchmark("e2e_latency", "End-to-end latency", "python -m bench.e2e_latency", E2ELatencyResult.from_json),
+    Benchmark("deploy_loop", "Deploy loop", "python -m bench.deploy_loop", DeployLoopResult.from_json),
+)
+
+
+def result_path(name: str, results_dir: Path = BUILD_DIR) -> Path:
+    return results_dir / f"{name}.json"
+
+
+def run(benchmark: Benchmark, results_dir: Path = BUILD_DIR) -> str | None:
+    """Run one benchmark in its own process; the error text when it failed."""
+    out = result_path(benchmark.name, results_dir)
+    out.unlink(missing_ok=True)
+    print(f"==> {benchmark.title}: {benchmark.command}", flush=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", f"bench.{benchmark.name}", "--out", str(out)],
+        cwd=REPO_ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if completed.returncode == 0 and out.exists():
+        return None
+    sys.stderr.write(completed.stderr)
+    lines = [line for line in completed.stderr.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else f"exit status {completed.returncode}"
+
+
+def load(benchmark: Benchmark, results_dir: Path = BUILD_DIR) -> Result | None:
+    path = result_path(benchmark.name, results_dir)
+    if not path.exists():
+        return None
+    result: Result = benchmark.load(json.loads(path.read_text()))
+    return result
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+def _bytes(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:,.2f} MiB"
+    if size >= 1024:
+        return f"{size / 1024:,.1f} KiB"
+    return f"{size:,} B"
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _reproduce(command: str) -> str:
+    return f"Reproduce: `make bench` (all tables), or this table alone: `.venv/bin/{command}`."
+
+
+def render_throughput(result: ThroughputResult) -> list[str]:
+    rows = []
+    for size in result.sizes:
+        rate = size.records_per_second
+        rows.append(
+            [
+                f"{size.records:,}",
+                str(size.rounds),
+                f"{rate['consumer']:,.0f}",
+                f"{rate['powertools_docs']:,.0f}",
+                f"{rate['json_floor']:,.0f}",
+                f"{size.ratio_to_baseline:.2f}",
+                f"{size.ratio_to_floor:.2f}",
+            ]
+        )
+    return [
+        f"Records per second through each handler, in-process, from the event's JSON to the last log line "
+        f"(median of the rounds; records average {result.mean_record_bytes:,.0f} bytes of DynamoDB JSON: "
+        f"NEW_AND_OLD_IMAGES, 60% MODIFY / 30% INSERT / 10% REMOVE; logs go to {result.sink}). "
+        "The ratios are "
+        "the medians of the per-round ratios of batch times (consumer time / other time): below 1.00 the "
+        "consumer is faster. Targets: consumer / baseline <= 1.00, consumer / floor <= 2.00.",
+        "",
+        "- *consumer*: `consumer.handler.lambda_handler` from `lambda_src/`.",
+        "- *Powertools docs*: `bench/baselines/powertools_docs.py`, BatchProcessor + "
+        "`process_partial_response` "
+        "+ a record handler that logs the same fields with Logger, as Powertools' documentation shows.",
+        "- *json floor*: `bench/baselines/json_floor.py`, `json.loads` of the event and one `json.dumps` "
+        "line "
+        "per record.",
+        "",
+        *_table(
+            [
+                "batch",
+                "rounds",
+                "consumer rec/s",
+                "Powertools docs rec/s",
+                "json floor rec/s",
+                "consumer / baseline",
+                "consumer / floor",
+            ],
+            rows,
+        ),
+    ]
+
+
+def render_cold_start(result: ColdStartResult) -> list[str]:
+    lines = [
+        f"Each command runs in a fresh `python{result.python}` (`-I`), with sys.path set as in Lambda: the "
+        "function's unpacked code package, the unpacked layer's `python/`, then boto3 as the runtime "
+        "provides it. "
+        "*import* is timed inside the interpreter around the import statement; *process* is the whole "
+        "interpreter from start to exit. Commands are interleaved run by run. The ratio is the median of the "
+        f"per-run ratios to `import boto3`. Target: each handler <= {IMPORT_TO_BOTO3_TARGET:.1f}x "
+        "`import boto3` "
+        "with byte code cached.",
+        "",
+    ]
+    titles = {
+        "cached": "Byte code cached (like for like with the runtime's boto3; the target applies here)",
+        "as_deployed": (
+            "As deployed: no byte code in the packages, and /var/task and /opt are read-only in Lambda, "
+            "so the function's and the layer's modules compile at every cold start"
+        ),
+    }
+    for mode in result.modes:
+        rows = []
+        for label, seconds in mode.median_import.items():
+            ratio = mode.ratio_to_boto3.get(label)
+            rows.append(
+                [
+                    f"`{label}`",
+                    _ms(seconds),
+                    f"{ratio:.2f}x" if ratio is not None else ("1.00x" if label == "import boto3" else "-"),
+                    _ms(mode.median_process[label]),
+                ]
+            )
+        lines += [
+            f"**{titles.get(mode.mode, mode.mode)}** ({mode.runs} runs each):",
+            "",
+            *_table(["command", "import (median)", "vs import boto3", "process (median)"], rows),
+            "",
+        ]
+    lines.append(
+        "Where each handler's import spends its time: self time summed by top-level package, from one "
+        "`-X importtime` run with byte code cached:"
+    )
+    lines.append("")
+    for label, imports in result.slowest_imports.items():
+        listed = ", ".join(f"`{module}` {micros / 1000:.1f} ms" for module, micros in imports)
+        lines.append(f"- `{label}`: {listed}")
+    return lines
+
+
+def render_package_size(result: PackageSizeResult) -> list[str]:
+    rows = []
+    for package in result.packages:
+        largest = ", ".join(f"`{name}` {_bytes(size)}" for name, size in package.largest[:5])
+        target = ""
+        if package.kind == "code":
+            target = f" ({_met(package.zipped_bytes < CODE_PACKAGE_TARGET)})"
+        rows.append(
+            [
+                f"{package.kind} `{package.file}`",
+                _bytes(package.zipped_bytes) + target,
+                _bytes(package.unzipped_bytes),
+                str(package.files),
+                largest,
+            ]
+        )
+    total_rows = []
+    for function, (zipped, unzipped) in result.function_totals().items():
+        total_rows.append(
+            [
+                function,
+                f"{_bytes(zipped)} ({zipped / LAMBDA_ZIPPED_LIMIT:.1%} of 50 MiB)",
+                f"{_bytes(unzipped)} ({unzipped / LAMBDA_UNZIPPED_LIMIT:.1%} of 250 MiB)",
+            ]
+        )
+    architecture = f" for {result.architecture}" if result.architecture else ""
+    return [
+        f"The zips `scripts/build_package.py` builds{architecture} (what `terraform apply` uploads). "
+        "Targets: "
+        f"each code package under {CODE_PACKAGE_TARGET // 1024} KiB zipped; each function (code plus layers) "
+        "well inside Lambda's 50 MiB zipped / 250 MiB unzipped quotas.",
+        "",
+        *_table(["package", "zipped", "unzipped", "files", "largest (unzipped)"], rows),
+        "",
+        *_table(["function", "code + layers, zipped", "code + layers, unzipped"], total_rows),
+    ]
+
+
+def render_e2e(result: E2ELatencyResult) -> list[str]:
+    return [
+        f"{result.requests} `POST /products` requests at {result.rate_per_second:g} per second from one "
+        "loop on "
+        "loopback; for each, the time from its response to the timestamp of the consumer's log line for that "
+        f"item (found for {result.matched} of {result.requests}). The event source mapping batches up to "
+        f"{result.batch_size} records and waits up to {result.batching_window_seconds:g} s to fill a batch.",
+        "",
+        *_table(
+            ["requests", "p50", "p95", "max", "batching window"],
+            [
+                [
+                    str(result.matched),
+                    f"{result.p50_ms:,.0f} ms",
+                    f"{result.p95_ms:,.0f} ms",
+                    f"{result.max_ms:,.0f} ms",
+                    f"{result.batching_window_seconds:g} s",
+                ]
+            ],
+        ),
+    ]
+
+
+def render_deploy(result: DeployLoopResult) -> list[str]:
+    rows = []
+    for label, values in (
+        ("`terraform apply` from empty", result.apply_seconds),
+        ("no-op `terraform plan`", result.plan_seconds),
+    ):
+        rows.append(
+            [
+                label,
+                str(len(values)),
+                f"{median(values):.1f} s",
+                f"{min(values):.1f} s",
+                f"{max(values):.1f} s",
+            ]
+        )
+    return [
+        f"`examples/local` ({result.resources} resources) against the embedded emulator (moto's server on "
+        "127.0.0.1, restarted empty before each apply); packages already built, as on a developer's second "
+        "apply. The plan follows an apply and must propose nothing.",
+        "",
+        *_table(["step", "runs", "median", "min", "max"], rows),
+    ]
+
+
+def summary(results: dict[str, Result | None]) -> list[list[str]]:
+    """Rows of (target, measured, verdict) for every target a result exists for."""
+    rows = []
+    throughput = results.get("consumer_throughput")
+    if isinstance(throughput, ThroughputResult) and throughput.sizes:
+        worst_baseline = max(size.ratio_to_baseline for size in throughput.sizes)
+        worst_floor = max(size.ratio_to_floor for size in throughput.sizes)
+        rows.append(
+            [
+                "consumer at least as fast as the Powertools-docs baseline",
+                f"consumer / baseline <= {worst_baseline:.2f} (worst batch size)",
+                _met(worst_baseline <= CONSUMER_TO_BASELINE_TARGET),
+            ]
+        )
+        rows.append(
+            [
+                "consumer within 2x of the json floor",
+                f"consumer / floor <= {worst_floor:.2f} (worst batch size)",
+                _met(worst_floor <= CONSUMER_TO_FLOOR_TARGET),
+            ]
+        )
+    cold = results.get("cold_start")
+    if isinstance(cold, ColdStartResult):
+        cached = next((mode for mode in cold.modes if mode.mode == "cached"), None)
+        if cached is not None:
+            for label, ratio in cached.ratio_to_boto3.items():
+                rows.append(
+                    [
+                        f"`{label}` <= {IMPORT_TO_BOTO3_TARGET:.1f}x `import boto3`",
+                        f"{ratio:.2f}x",
+                        _met(ratio <= IMPORT_TO_BOTO3_TARGET),
+                    ]
+                )
+    sizes = results.get("package_size")
+    if isinstance(sizes, PackageSizeResult):
+        for package in sizes.packages:
+            if package.kind == "code":
+                rows.append(
+                    [
+                        f"`{package.file}` under {CODE_PACKAGE_TARGET // 1024} KiB zipped",
+                        _bytes(package.zipped_bytes),
+                        _met(package.zipped_bytes < CODE_PACKAGE_TARGET),
+                    ]
+                )
+        for function, (zipped, unzipped) in sizes.function_totals().items():
+            rows.append(
+                [
+                    f"{function}: within 50 MiB zipped / 250 MiB unzipped",
+                    f"{_bytes(zipped)} / {_bytes(unzipped)}",
+                    _met(zipped < LAMBDA_ZIPPED_LIMIT and unzipped < LAMBDA_UNZIPPED_LIMIT),
+                ]
+            )
+    return rows
+
+
+RENDERERS: dict[str, Callable[[Any], list[str]]] = {
+    "consumer_throughput": render_throughput,
+    "cold_start": render_cold_start,
+    "package_size": render_package_size,
+    "e2e_latency": render_e2e,
+    "deploy_loop": render_deploy,
+}
+
+
+def render(
+    results: dict[str, Result | None],
+    errors: dict[str, str],
+    host: Machine,
+    tools: dict[str, str],
+    generated: datetime,
+) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "<!-- Generated by `make bench` (bench/report.py): edit the generator, not this file. -->",
+        "",
+        f"Measured {generated:%Y-%m-%d %H:%M} UTC on {host.describe()}; "
+        + ", ".join(f"{name} {version}" for name, version in tools.items())
+        + ".",
+        "",
+        "Shared machines are noisy: absolute figures move from run to run, so every figure here stands "
+        "beside "
+        "its baseline measured in the same run, and the targets are ratios. Medians throughout.",
+        "",
+        "## Targets",
+        "",
+        *_table(["target", "measured", "verdict"], summary(results)),
+    ]
+    for benchmark in BENCHMARKS:
+        lines += ["", f"## {benchmark.title}", "", _reproduce(benchmark.command), ""]
+        result = results.get(benchmark.name)
+        if result is None:
+            reason = errors.get(benchmark.name, "no result from this run")
+            lines.append(f"Not measured in this run: {reason}")
+        else:
+            lines += RENDERERS[benchmark.name](result)
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", nargs="+", choices=[b.name for b in BENCHMARKS], help="run only these")
+    parser.add_argument("--render-only", action="store_true", help="render from the last run's results")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    errors: dict[str, str] = {}
+    if not args.render_only:
+        for benchmark in BENCHMARKS:
+            if args.only and benchmark.name not in args.only:
+                continue
+            error = run(benchmark)
+            if error is not None:
+                errors[benchmark.name] = error
+    results = {benchmark.name: load(benchmark) for benchmark in BENCHMARKS}
+    tools = {"terraform": tool_version(["terraform", "version"])}
+    args.out.write_text(render(results, errors, machine(), tools, datetime.now(UTC)))
+    print(f"==> wrote {args.out}")
+    for name, error in errors.items():
+        print(f"==> {name} failed: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

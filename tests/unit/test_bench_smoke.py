@@ -1,0 +1,366 @@
+"""Smoke run of `make bench`: each benchmark's code path with tiny sizes, and the report with every table.
+
+No timing is asserted (these machines are shared and noisy): only that each benchmark measures what it says it
+measures, and that BENCHMARKS.md shows every table and target.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import uuid
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar, cast
+
+import boto3
+import pytest
+
+from bench import consumer_throughput, report
+from bench.baselines import json_floor, powertools_docs
+from bench.cold_start import ColdStartResult, parse_importtime
+from bench.cold_start import measure as measure_cold_start
+from bench.consumer_throughput import BASELINE_MODULE, VARIANTS, LambdaContext, ThroughputResult, logging_to
+from bench.deploy_loop import DeployLoopResult
+from bench.e2e_latency import E2ELatencyResult, Sent, logged_at, send_products, sigv4_signer, summarize
+from bench.events import mean_record_bytes, stream_event
+from bench.package_size import discover
+from bench.package_size import measure as measure_package_size
+from bench.stats import Machine, percentile
+
+HANDLER_LABELS = {"import writer.handler", "import consumer.handler"}
+
+
+@pytest.fixture
+def function_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in consumer_throughput.FUNCTION_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+
+
+def _write_zip(path: Path, files: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return path
+
+
+@pytest.fixture
+def packages(tmp_path: Path) -> Path:
+    """Code zips and a layer shaped like the builder's, small enough to unpack and import in milliseconds."""
+    out = tmp_path / "packages"
+    out.mkdir()
+    for function in ("writer", "consumer"):
+        _write_zip(
+            out / f"{function}.zip",
+            {
+                f"{function}/__init__.py": "",
+                f"{function}/handler.py": "import json\nimport benchlayer\n",
+                f"{function}/notes.txt": "x" * 3000,
+            },
+        )
+    _write_zip(
+        out / "layer-x86_64.zip",
+        {
+            "python/benchlayer/__init__.py": "VALUE = 1\n" + "#" * 20_000,
+            "python/benchlayer/extra.py": "#" * 5_000,
+            "python/benchlayer-1.0.dist-info/METADATA": "Name: benchlayer\n",
+            "python/tiny.py": "",
+        },
+    )
+    return out
+
+
+# ---- events and baselines ----------------------------------------------------------------------------------
+
+
+def test_stream_event_is_a_deterministic_new_and_old_images_batch() -> None:
+    event = stream_event(300, seed=3)
+
+    assert event == stream_event(300, seed=3)
+    assert event != stream_event(300, seed=4)
+    records = event["Records"]
+    assert {record["eventName"] for record in records} == {"INSERT", "MODIFY", "REMOVE"}
+    for record in records:
+        change = record["dynamodb"]
+        assert change["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+        assert ("NewImage" in change) == (record["eventName"] != "REMOVE")
+        assert ("OldImage" in change) == (record["eventName"] != "INSERT")
+    image = next(r["dynamodb"]["NewImage"] for r in records if r["eventName"] == "MODIFY")
+    assert {"S", "N", "M", "L", "SS", "BOOL"} <= {next(iter(value)) for value in image.values()}
+    # More significant digits than a float holds: the consumer must keep them exact.
+    assert len(Decimal(image["ledger_balance"]["N"]).as_tuple().digits) > 17
+    assert 900 < mean_record_bytes(event) < 1600
+
+
+def test_json_floor_writes_each_record_back_as_one_line() -> None:
+    event = stream_event(5)
+    sink = io.StringIO()
+
+    json_floor.handle(json.dumps(event), sink)
+
+    assert [json.loads(line) for line in sink.getvalue().splitlines()] == event["Records"]
+
+
+def test_powertools_docs_baseline_logs_each_record_deserialized(function_environment: None) -> None:
+    event = stream_event(4)
+    sink = io.StringIO()
+
+    with logging_to(sink, (BASELINE_MODULE,)):
+        response = powertools_docs.lambda_handler(json.loads(json.dumps(event)), cast(Any, LambdaContext()))
+
+    assert response == {"batchItemFailures": []}
+    lines = [json.loads(line) for line in sink.getvalue().splitlines()]
+    assert [line["message"] for line in lines] == ["stream record"] * 4
+    for line, record in zip(lines, event["Records"], strict=True):
+        assert line["eventName"] == record["eventName"]
+        assert line["keys"]["PK"] == record["dynamodb"]["Keys"]["PK"]["S"]
+
+
+# ---- the benchmarks, tiny ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def throughput(function_environment: None) -> ThroughputResult:
+    return consumer_throughput.measure(sizes=(3, 8), rounds=2)
+
+
+def test_consumer_throughput_measures_every_variant_without_writing_to_stdout(
+    throughput: ThroughputResult, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert [size.records for size in throughput.sizes] == [3, 8]
+    for size in throughput.sizes:
+        assert size.rounds == 2
+        assert set(size.records_per_second) == set(VARIANTS)
+        assert all(rate > 0 for rate in size.records_per_second.values())
+        assert size.ratio_to_baseline > 0
+        assert size.ratio_to_floor > 0
+    assert throughput.mean_record_bytes > 0
+    # Every log line went to the benchmark's sink: none leaked to the terminal.
+    assert capsys.readouterr().out == ""
+
+
+def test_consumer_throughput_refuses_a_logger_it_cannot_redirect(function_environment: None) -> None:
+    def prints_nothing(event: dict[str, object], context: object) -> dict[str, list[object]]:
+        return {"batchItemFailures": []}
+
+    with pytest.raises(RuntimeError, match="log lines"):
+        consumer_throughput.measure(sizes=(2,), rounds=1, consumer=prints_nothing)
+
+
+def test_package_size_classifies_zips_and_ranks_contributors(packages: Path) -> None:
+    result = measure_package_size(packages)
+
+    kinds = {package.name: package.kind for package in discover(packages)}
+    assert kinds == {"writer": "code", "consumer": "code", "layer-x86_64": "layer"}
+    layer = next(package for package in result.packages if package.kind == "layer")
+    assert layer.files == 4
+    assert layer.unzipped_bytes == len("VALUE = 1\n") + 20_000 + 5_000 + len("Name: benchlayer\n")
+    assert layer.largest[0] == ("python/benchlayer", len("VALUE = 1\n") + 20_000 + 5_000)
+    writer = next(package for package in result.packages if package.name == "writer")
+    assert writer.largest[0] == ("writer/notes.txt", 3000)
+    assert writer.zipped_bytes == (packages / "writer.zip").stat().st_size
+    zipped, unzipped = result.function_totals()["writer"]
+    assert zipped == writer.zipped_bytes + layer.zipped_bytes
+    assert unzipped == writer.unzipped_bytes + layer.unzipped_bytes
+
+
+@pytest.fixture
+def cold_start(packages: Path, tmp_path: Path) -> ColdStartResult:
+    # The virtualenv's site-packages stands in for the runtime's boto3: no download in a unit test.
+    runtime = Path(boto3.__file__).resolve().parent.parent
+    return measure_cold_start(packages, runs=1, work_dir=tmp_path / "work", runtime=runtime)
+
+
+def test_cold_start_times_each_handler_beside_boto3_and_a_bare_interpreter(
+    cold_start: ColdStartResult,
+) -> None:
+    assert [mode.mode for mode in cold_start.modes] == ["cached", "as_deployed"]
+    for mode in cold_start.modes:
+        assert set(mode.median_import) == {"bare interpreter", "import boto3", *HANDLER_LABELS}
+        assert set(mode.ratio_to_boto3) == HANDLER_LABELS
+        assert all(seconds > 0 for seconds in mode.median_process.values())
+        # The whole process includes its import.
+        for label, seconds in mode.median_import.items():
+            assert mode.median_process[label] > seconds
+    assert set(cold_start.slowest_imports) == HANDLER_LABELS
+    # The handlers import json (and what json imports); `import benchlayer` succeeded too, or measuring would
+    # have raised: the layer's python/ directory is on the path.
+    for imports in cold_start.slowest_imports.values():
+        assert "json" in {package for package, _ in imports}
+
+
+def test_parse_importtime_sums_self_time_by_package_after_the_mark() -> None:
+    stderr = "\n".join(
+        [
+            "import time: self [us] | cumulative | imported package",
+            "import time:       900 |       900 | encodings",
+            "bench: handler import starts",
+            "import time:       100 |       100 |     botocore.utils",
+            "import time:       200 |      5000 |   botocore",
+            "import time:      4700 |      4700 |   botocore.session",
+            "import time:        50 |      6000 | boto3",
+            "import time:        10 |      7000 | writer",
+        ]
+    )
+
+    assert parse_importtime(stderr) == [("botocore", 5000), ("boto3", 50), ("writer", 10)]
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 201)]
+
+    assert percentile(values, 0.5) == 100.0
+    assert percentile(values, 0.95) == 190.0
+    assert percentile(values, 1.0) == 200.0
+
+
+# ---- the report --------------------------------------------------------------------------------------------
+
+
+def _other_results() -> dict[str, report.Result | None]:
+    return {
+        "e2e_latency": E2ELatencyResult(
+            requests=200,
+            matched=200,
+            rate_per_second=20.0,
+            p50_ms=650.0,
+            p95_ms=1100.0,
+            max_ms=1400.0,
+            batching_window_seconds=1.0,
+            batch_size=100,
+        ),
+        "deploy_loop": DeployLoopResult(
+            apply_seconds=[40.0, 42.0, 41.0], plan_seconds=[6.0, 5.5], resources=30
+        ),
+    }
+
+
+def _render(results: dict[str, report.Result | None], errors: dict[str, str] | None = None) -> str:
+    host = Machine(cores=2, cpu_model="test cpu", memory_gib=24, python="3.13.0", platform="Linux x86_64")
+    return report.render(
+        results, errors or {}, host, {"terraform": "Terraform v1.11.0"}, datetime(2026, 11, 26, tzinfo=UTC)
+    )
+
+
+def test_report_renders_every_table_with_targets(
+    throughput: ThroughputResult, cold_start: ColdStartResult, packages: Path
+) -> None:
+    results = {
+        "consumer_throughput": throughput,
+        "cold_start": cold_start,
+        "package_size": measure_package_size(packages),
+        **_other_results(),
+    }
+
+    text = _render(results)
+
+    assert "2 cores (test cpu)" in text
+    assert "Python 3.13.0" in text
+    assert "Not measured" not in text
+    for benchmark in report.BENCHMARKS:
+        section = text.split(f"## {benchmark.title}\n", 1)[1].split("\n## ", 1)[0]
+        assert f"`.venv/bin/{benchmark.command}`" in section
+        assert "| --- |" in section, f"{benchmark.title} has no table"
+    targets = text.split("## Targets\n", 1)[1].split("\n## ", 1)[0]
+    verdict_rows = [row for row in targets.splitlines() if row.endswith(("| met |", "| **missed** |"))]
+    # Two consumer ratios, two handler imports, two code zips, two functions' quotas.
+    assert len(verdict_rows) == 8
+    assert "| 650 ms | 1,100 ms | 1,400 ms | 1 s |" in text
+    assert "| `terraform apply` from empty | 3 | 41.0 s | 40.0 s | 42.0 s |" in text
+
+
+def test_report_names_a_benchmark_that_did_not_run() -> None:
+    results: dict[str, report.Result | None] = {
+        "deploy_loop": None,
+        "e2e_latency": _other_results()["e2e_latency"],
+    }
+
+    text = _render(results, {"deploy_loop": "terraform apply exited 1"})
+
+    deploy = text.split("## Deploy loop\n", 1)[1]
+    assert "Not measured in this run: terraform apply exited 1" in deploy
+    assert "## End-to-end latency" in text
+
+
+# ---- end-to-end latency: the loop and the log matching, without a stack -----------------------------------
+
+
+class _ProductsApi(BaseHTTPRequestHandler):
+    """Answers POST /products like the writer: 201 with the new product's id. Remembers what it was sent."""
+
+    requests: ClassVar[list[tuple[str, dict[str, str]]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        self.rfile.read(length)
+        _ProductsApi.requests.append((self.path, dict(self.headers.items())))
+        body = json.dumps({"id": str(uuid.uuid4())}).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def products_api() -> Iterator[str]:
+    _ProductsApi.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ProductsApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_load_loop_sends_signed_posts_and_notes_each_response(products_api: str) -> None:
+    sent = send_products(products_api, 5, rate=200.0, sign=sigv4_signer("testing", "testing", "us-east-1"))
+
+    assert len(sent) == 5
+    assert len({item.product_id for item in sent}) == 5
+    assert [path for path, _ in _ProductsApi.requests] == ["/products"] * 5
+    assert all(
+        headers["Authorization"].startswith("AWS4-HMAC-SHA256 ") for _, headers in _ProductsApi.requests
+    )
+
+
+def test_load_loop_only_targets_loopback() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        send_products("http://192.0.2.10/", 1, rate=1.0, sign=None)
+
+
+def test_consumer_insert_line_is_matched_with_the_loggers_own_timestamp() -> None:
+    line = {
+        "level": "INFO",
+        "message": "stream record",
+        "timestamp": "2026-11-26 15:20:01,250+0000",
+        "eventName": "INSERT",
+        "keys": {"PK": "Product#abc", "SK": "User#Product"},
+    }
+    event = {"timestamp": 1_795_000_000_000, "message": json.dumps(line)}
+
+    assert logged_at(event) == ("abc", datetime(2026, 11, 26, 15, 20, 1, 250_000, tzinfo=UTC).timestamp())
+    assert logged_at({**event, "message": json.dumps({**line, "eventName": "MODIFY"})}) is None
+    assert logged_at({**event, "message": "START RequestId: 1 Version: $LATEST"}) is None
+    without_stamp = {k: v for k, v in line.items() if k != "timestamp"}
+    assert logged_at({**event, "message": json.dumps(without_stamp)}) == ("abc", 1_795_000_000.0)
+
+
+def test_latency_summary_counts_only_items_whose_line_was_found() -> None:
+    sent = [Sent(str(i), 100.0) for i in range(20)]
+    found = {str(i): 100.0 + (i + 1) / 10 for i in range(19)}
+
+    result = summarize(sent, found, rate=10.0, window=1.0, batch_size=100)
+
+    assert (result.requests, result.matched) == (20, 19)
+    assert result.p50_ms == pytest.approx(1000.0)
+    assert result.max_ms == pytest.approx(1900.0)
+    assert result.batching_window_seconds == 1.0
