@@ -16,7 +16,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from writer import api, exact_json
 
 logger = Logger()
-tracer = Tracer()
+# Only botocore: it traces every DynamoDB call once. Patching everything would also wrap pynamodb's HTTP
+# session (a second subsegment per call) and import modules the writer never uses.
+tracer = Tracer(patch_modules=["botocore"])
 metrics = Metrics()
 app = APIGatewayHttpResolver(serializer=exact_json.dumps)
 app.include_router(api.router)

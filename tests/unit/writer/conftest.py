@@ -23,7 +23,7 @@ os.environ.update(
     }
 )
 
-from writer import handler, store
+from writer import handler
 
 from tests.fixtures import logs
 
@@ -40,8 +40,6 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_REGION", REGION)
-    # The model's connection lives for the process; start each test with one made in this environment.
-    monkeypatch.setattr(store.ProductModel, "_connection", None)
 
 
 @dataclass
@@ -64,10 +62,23 @@ def aws() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="module")
+def dynamodb_client() -> Any:
+    # Created once: a botocore client takes longer to build than most tests take to run. moto intercepts
+    # its calls whenever a mock is active, whenever the client was made.
+    return boto3.client(
+        "dynamodb",
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        endpoint_url=f"https://dynamodb.{REGION}.amazonaws.com",
+    )
+
+
 @pytest.fixture
-def table(aws: None) -> ProductsTable:
+def table(aws: None, dynamodb_client: Any) -> ProductsTable:
     """The products table with the key schema and stream that the module's table.tf declares."""
-    client = boto3.client("dynamodb", region_name=REGION)
+    client = dynamodb_client
     name = os.environ["TABLE_NAME"]
     client.create_table(
         TableName=name,

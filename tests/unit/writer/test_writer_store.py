@@ -115,6 +115,7 @@ def test_the_connection_takes_region_and_endpoint_from_the_environment(monkeypat
     # pynamodb builds its own botocore client; the local stack relies on it honouring AWS_ENDPOINT_URL.
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setattr(store.ProductModel, "_connection", None)
 
     client = store.ProductModel._get_connection().connection.client
 
