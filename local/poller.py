@@ -247,6 +247,7 @@ class _ShardWorker(threading.Thread):
         self._buffer: deque[dict[str, Any]] = deque()
         self._last_fetched: str | None = None
         self._closed = False
+        self._problem: str | None = None
 
     # -- main loop ------------------------------------------------------------------------------------------
 
@@ -277,9 +278,20 @@ class _ShardWorker(threading.Thread):
             except _Abandon:
                 self._restart_reading()
             except (ClientError, BotoCoreError) as error:
-                log.warning("%s: reading %s failed: %s", self.name, self.stream_arn, error)
+                self._report(f"reading {self.stream_arn} failed: {error}")
                 self._restart_reading()
                 stopping.wait(self.poller.poll_interval)
+            except Exception:
+                # A bug, not a state of the stream: start over from the checkpoint, without spinning.
+                log.exception("%s: unexpected error", self.name)
+                self._restart_reading()
+                stopping.wait(self.poller.refresh_interval)
+
+    def _report(self, problem: str) -> None:
+        # A deleted table fails every poll: say so once per streak, not four times a second.
+        if problem != self._problem:
+            log.warning("%s: %s", self.name, problem)
+        self._problem = problem
 
     # -- reading --------------------------------------------------------------------------------------------
 
@@ -341,6 +353,7 @@ class _ShardWorker(threading.Thread):
                 self._iterator = None  # reopened after the last record read
                 return 0
             raise
+        self._problem = None
         records = page.get("Records", [])
         self._buffer.extend(records)
         if records:
@@ -543,6 +556,7 @@ class StreamPoller:
         self._refresh_started: float | None = None
         self._refresh_published = 0.0
         self._refresher: threading.Thread | None = None
+        self._unreadable: set[str] = set()  # streams whose failure to describe has been logged
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -657,8 +671,11 @@ class StreamPoller:
                     "StreamDescription"
                 ]
             except ClientError as error:
-                log.warning("describing stream %s failed: %s", stream_arn, error)
+                if stream_arn not in self._unreadable:
+                    log.warning("describing stream %s failed: %s", stream_arn, error)
+                self._unreadable.add(stream_arn)
                 return shards
+            self._unreadable.discard(stream_arn)
             shards.extend(description.get("Shards", []))
             last = description.get("LastEvaluatedShardId")
             if not last:

@@ -217,6 +217,27 @@ def test_disabled_mapping_delivers_nothing_until_enabled(
     assert invoker.batches == [["a", "b"]]
 
 
+def test_mappings_created_or_deleted_while_running_take_effect(
+    aws: Callable[[str], Any],
+    pipe: Callable[..., Pipe],
+    write: Callable[..., None],
+    run_poller: Callable[..., StreamPoller],
+) -> None:
+    invoker = FakeInvoker()
+    poller = run_poller(invoker)
+    assert poller.drain(DRAIN)
+
+    p = pipe()
+    write(p.table, "a")
+    assert poller.drain(DRAIN)
+    aws("lambda").delete_event_source_mapping(UUID=p.mapping_uuid)
+    assert poller.drain(DRAIN)
+    write(p.table, "b")
+    assert poller.drain(DRAIN)
+
+    assert invoker.batches == [["a"]]
+
+
 def test_batch_size_limits_each_invocation(
     pipe: Callable[..., Pipe], write: Callable[..., None], run_poller: Callable[..., StreamPoller]
 ) -> None:
