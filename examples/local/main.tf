@@ -7,8 +7,10 @@ provider "aws" {
   secret_key = "testing"
 
   skip_credentials_validation = true
-  skip_requesting_account_id  = true
   skip_metadata_api_check     = true
+  # The account ID comes from the emulator's STS: without it, ARNs the provider builds itself (such as the API's
+  # execution ARN in the writer's invoke permission) have an empty account and match nothing.
+  skip_requesting_account_id = false
 
   # One entry per service the module calls; DynamoDB Streams needs none (the provider reads the stream ARN through
   # DescribeTable on the dynamodb endpoint).
