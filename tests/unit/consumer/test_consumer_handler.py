@@ -16,6 +16,7 @@ from consumer import handler, records
 
 from tests.fixtures import record_handlers
 from tests.fixtures.events import stream_batch
+from tests.fixtures.tracing import RecordingProvider
 
 REPO = Path(__file__).resolve().parents[3]
 LOG_KEYS = {"eventName", "eventID", "keys", "sequenceNumber", "approximateCreationDateTime"}
@@ -185,3 +186,14 @@ def test_a_bad_record_handler_stops_the_function_at_start_up_with_a_clear_messag
     assert result.returncode != 0
     assert "RecordHandlerConfigError" in result.stderr
     assert "RECORD_HANDLER='no_such_module:handle': cannot import module 'no_such_module'" in result.stderr
+
+
+def test_each_invocation_is_traced_as_a_subsegment_annotated_with_the_service(invoke, monkeypatch):
+    provider = RecordingProvider()
+    monkeypatch.setattr(handler.tracer, "provider", provider)
+
+    invoke(stream_batch("streams/keys_only.json"))
+
+    [subsegment] = provider.subsegments
+    assert subsegment.name == "## lambda_handler"
+    assert subsegment.annotations["Service"] == "products-consumer"

@@ -8,8 +8,10 @@ import uuid
 from typing import Any
 
 import pytest
+from writer import handler, store
 
 from tests.fixtures.events import http_request, load
+from tests.fixtures.tracing import RecordingProvider
 
 # Reads and rejected writes count nothing, and Powertools says so once per request.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
@@ -454,3 +456,30 @@ def test_rejected_writes_are_not_counted(invoke, table, capsys):
 
     emitted = _emitted_metrics(capsys.readouterr().out)
     assert all("ProductsCreated" not in blob for blob in emitted)
+
+
+# --- tracing and set-up once per execution environment ----------------------------------------------------
+
+
+def test_each_invocation_is_traced_as_a_subsegment_annotated_with_the_service(invoke, table, monkeypatch):
+    provider = RecordingProvider()
+    monkeypatch.setattr(handler.tracer, "provider", provider)
+
+    invoke(http_request("POST", "/products", PRODUCT))
+
+    [subsegment] = provider.subsegments
+    assert subsegment.name == "## lambda_handler"
+    assert subsegment.annotations["Service"] == "products-writer"
+    assert "ColdStart" in subsegment.annotations
+
+
+def test_the_dynamodb_connection_is_made_once_and_reused_across_invocations(invoke, table):
+    created = create(invoke)
+    connection = store.ProductModel._get_connection()
+    client = connection.connection.client
+
+    invoke(http_request("GET", f"/products/{created['id']}"))
+    invoke(http_request("DELETE", f"/products/{created['id']}"))
+
+    assert store.ProductModel._get_connection() is connection
+    assert connection.connection.client is client
