@@ -143,6 +143,10 @@ class Checkpoints:
         if path is not None and path.exists():
             self._positions = json.loads(path.read_text())
 
+    def knows(self, mapping_uuid: str) -> bool:
+        with self._lock:
+            return mapping_uuid in self._positions
+
     def get(self, mapping_uuid: str, shard_id: str) -> str | None:
         with self._lock:
             return self._positions.get(mapping_uuid, {}).get(shard_id)
@@ -238,6 +242,8 @@ class _ShardWorker(threading.Thread):
         self.stream_arn = stream_arn
         self.shard_id = shard_id
         self.parent_shard_id: str | None = None
+        # LATEST applies to the shards the mapping starts with; shards that appear later are read whole.
+        self.from_latest = False
         # Monotonic start of the last loop that read the mapping's configuration and found nothing to deliver
         # (disabled, or GetRecords returned nothing new); None while there is work in hand.
         self.idle_since: float | None = None
@@ -299,7 +305,7 @@ class _ShardWorker(threading.Thread):
         if self.poller.checkpoints.get(self.mapping_uuid, self.shard_id) is not None:
             return
         position = TRIM_HORIZON
-        if config.starting_position == "LATEST":
+        if self.from_latest:
             # "Records written after the poller first saw the mapping": remember the newest record now, so a
             # restarted poller does not skip what was written while it was down.
             position = self._newest_sequence() or TRIM_HORIZON
@@ -557,6 +563,7 @@ class StreamPoller:
         self._refresh_published = 0.0
         self._refresher: threading.Thread | None = None
         self._unreadable: set[str] = set()  # streams whose failure to describe has been logged
+        self._seen: set[str] = set()  # mappings whose shards this poller has started reading
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -657,8 +664,12 @@ class StreamPoller:
             self._configs = configs
             published = time.monotonic()
         for config in configs.values():
-            for shard in self._shards(config.stream_arn):
-                self._ensure_worker(config, shard)
+            shards = self._shards(config.stream_arn)
+            first_sight = not (config.uuid in self._seen or self.checkpoints.knows(config.uuid))
+            for shard in shards:
+                self._ensure_worker(config, shard, first_sight and config.starting_position == "LATEST")
+            if shards:
+                self._seen.add(config.uuid)
         with self._lock:
             self._refresh_started, self._refresh_published = started, published
 
@@ -682,7 +693,7 @@ class StreamPoller:
                 return shards
             kwargs = {"ExclusiveStartShardId": last}
 
-    def _ensure_worker(self, config: MappingConfig, shard: dict[str, Any]) -> None:
+    def _ensure_worker(self, config: MappingConfig, shard: dict[str, Any], from_latest: bool) -> None:
         key = (config.uuid, shard["ShardId"])
         with self._lock:
             existing = self._workers.get(key)
@@ -692,5 +703,6 @@ class StreamPoller:
                 return
             worker = _ShardWorker(self, config.uuid, config.stream_arn, shard["ShardId"])
             worker.parent_shard_id = shard.get("ParentShardId")
+            worker.from_latest = from_latest
             self._workers[key] = worker
         worker.start()
