@@ -6,6 +6,7 @@ Environment: ``TABLE_NAME`` (products table), ``POWERTOOLS_SERVICE_NAME``, ``POW
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -14,6 +15,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from writer import api, exact_json
+
+# Without a namespace Powertools fails each write after DynamoDB has taken it; fail at start-up instead.
+if not os.environ.get("POWERTOOLS_METRICS_NAMESPACE"):
+    raise RuntimeError("POWERTOOLS_METRICS_NAMESPACE is not set: the writer's metrics need a namespace")
 
 logger = Logger()
 # Only botocore: it traces every DynamoDB call once. Patching everything would also wrap pynamodb's HTTP

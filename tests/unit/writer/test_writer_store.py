@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from writer import store
+from writer import handler, store
 from writer.validation import ProductFields
 
 FIELDS = ProductFields(name="Coffee mug", price=Decimal("10.99"), category="kitchen")
@@ -125,3 +126,21 @@ def test_the_connection_takes_region_and_endpoint_from_the_environment(monkeypat
 
 def test_the_table_name_comes_from_the_environment():
     assert store.ProductModel.Meta.table_name == "products-test"
+
+
+def test_a_missing_table_name_is_a_clear_start_up_error(monkeypatch):
+    monkeypatch.delenv("TABLE_NAME")
+
+    with pytest.raises(RuntimeError, match="TABLE_NAME is not set"):
+        store._table_name()
+
+
+def test_a_missing_metrics_namespace_stops_the_writer_at_start_up(monkeypatch):
+    # Powertools would otherwise fail each write at flush time, after DynamoDB had already taken it.
+    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE")
+    try:
+        with pytest.raises(RuntimeError, match="POWERTOOLS_METRICS_NAMESPACE is not set"):
+            importlib.reload(handler)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(handler)
