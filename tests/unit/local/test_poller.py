@@ -544,6 +544,43 @@ def test_report_batch_item_failures_resumes_from_the_lowest_failed_record(
     assert invoker.batches == [["a", "b", "c", "d"], ["b", "c", "d"]]
 
 
+def test_report_batch_item_failures_counts_partial_failures_as_retries(
+    pipe: Callable[..., Pipe],
+    write: Callable[..., None],
+    run_poller: Callable[..., StreamPoller],
+    queue: Callable[[], tuple[str, str]],
+    messages: Callable[[str], list[dict[str, Any]]],
+) -> None:
+    url, arn = queue()
+    p = pipe(
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        MaximumRetryAttempts=1,
+        DestinationConfig={"OnFailure": {"Destination": arn}},
+    )
+    write(p.table, "a", "bad", "c")
+
+    def respond(records: list[dict[str, Any]]) -> InvokeResult:
+        failed = [{"itemIdentifier": sequence_of(r)} for r in records if pk(r) == "bad"]
+        return InvokeResult(payload={"batchItemFailures": failed})
+
+    invoker = FakeInvoker(respond)
+    poller = run_poller(invoker)
+    assert poller.drain(DRAIN)
+
+    # "a" succeeded once; from "bad" on, the batch is retried once, then given up
+    assert invoker.batches == [["a", "bad", "c"], ["bad", "c"]]
+    [document] = messages(url)
+    records = invoker.calls[0][1]["Records"]
+    info = document["DDBStreamBatchInfo"]
+    assert (info["startSequenceNumber"], info["endSequenceNumber"]) == (
+        sequence_of(records[1]),
+        sequence_of(records[2]),
+    )
+    assert info["batchSize"] == 2
+    assert document["requestContext"]["approximateInvokeCount"] == 2
+    assert "functionError" not in document["responseContext"]  # the function returned normally
+
+
 @pytest.mark.parametrize(
     "response",
     [
