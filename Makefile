@@ -26,7 +26,7 @@ TF_DIRS := . $(wildcard examples/*)
 
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(VENV)/.installed: requirements-dev.txt
 	@echo "==> creating $(VENV) with $(PYTHON)"
@@ -71,8 +71,28 @@ test-terraform: init ## terraform test (mock provider): defaults and variable va
 test-unit: venv ## Unit tests of the handlers and tools
 	$(PY) -m pytest tests/unit
 
+.PHONY: test-e2e
+test-e2e: venv ## End to end: apply examples/local to a fresh emulator, drive it through HTTP and AWS APIs
+	$(PY) -m pytest -m e2e tests/e2e
+
+.PHONY: test-localstack
+test-localstack: venv ## The end-to-end suite against your running LocalStack (LOCALSTACK_ENDPOINT, default :4566); not in CI
+	E2E_TARGET=localstack E2E_ENDPOINT="$${LOCALSTACK_ENDPOINT:-http://localhost:4566}" $(PY) -m pytest -m e2e tests/e2e
+
+.PHONY: test-aws
+test-aws: venv ## The end-to-end suite against your AWS account (current credentials), unique name, destroyed after; not in CI
+	E2E_TARGET=aws $(PY) -m pytest -m e2e tests/e2e
+
 .PHONY: test
-test: lint validate test-terraform test-unit ## Run every test (the command CI runs)
+test: lint validate test-terraform test-unit test-e2e ## Run every test (the command CI runs)
+
+.PHONY: up
+up: venv ## Start the local stack: emulator on 127.0.0.1, examples/local applied to it, API, runner and poller
+	$(PY) -m local up
+
+.PHONY: down
+down: ## Stop the local stack and remove its state (.local/)
+	@if [ -x $(PY) ]; then $(PY) -m local down; else rm -rf .local; fi
 
 .PHONY: bench
 bench: venv ## Benchmarks beside their baselines (throughput, cold start, sizes, latency, deploy) -> BENCHMARKS.md

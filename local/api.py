@@ -41,7 +41,6 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, unquote_plus
@@ -746,8 +745,9 @@ _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "date"}
 def _handler_class(front: ApiFront) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        server_version = "local-api-gateway"
-        sys_version = ""
+
+        def version_string(self) -> str:
+            return "local-api-gateway"
 
         def _serve(self) -> None:
             raw_path, _, raw_query = self.path.partition("?")
@@ -770,7 +770,6 @@ def _handler_class(front: ApiFront) -> type[BaseHTTPRequestHandler]:
                 if name not in _HOP_BY_HOP:  # the server frames the body itself
                     self.send_header(name, value)
             self.send_header("content-length", str(len(response.body)))
-            self.send_header("date", formatdate(usegmt=True))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(response.body)
