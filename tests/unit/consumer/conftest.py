@@ -5,23 +5,30 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 
-# Read at import by Powertools, so set before any test module imports the consumer.
-os.environ.update(
-    {
-        "POWERTOOLS_SERVICE_NAME": "products-consumer",
-        "POWERTOOLS_METRICS_NAMESPACE": "ProductsTest",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-    }
-)
-os.environ.pop("RECORD_HANDLER", None)
-
-from consumer import handler
-
 from tests.fixtures import logs
+
+# What Terraform sets for the consumer. Read at import by Powertools, and again when a test reloads the
+# handler; set only while this directory's code runs, so other tests see their own environment.
+ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": "products-consumer",
+    "POWERTOOLS_METRICS_NAMESPACE": "ProductsTest",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+with mock.patch.dict(os.environ, ENVIRONMENT):
+    os.environ.pop("RECORD_HANDLER", None)
+    from consumer import handler
+
+
+@pytest.fixture(autouse=True)
+def _consumer_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("RECORD_HANDLER", raising=False)
 
 
 @pytest.fixture

@@ -7,25 +7,26 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
 from moto import mock_aws
 
-# Read at import by writer.store and by Powertools, so set before any test module imports the writer.
-os.environ.update(
-    {
-        "TABLE_NAME": "products-test",
-        "POWERTOOLS_SERVICE_NAME": "products-writer",
-        "POWERTOOLS_METRICS_NAMESPACE": "ProductsTest",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-    }
-)
-
-from writer import handler
-
 from tests.fixtures import logs
+
+# What Terraform sets for the writer. Read at import by writer.store and by Powertools, and again when a test
+# reloads the handler; set only while this directory's code runs, so other tests see their own environment.
+ENVIRONMENT = {
+    "TABLE_NAME": "products-test",
+    "POWERTOOLS_SERVICE_NAME": "products-writer",
+    "POWERTOOLS_METRICS_NAMESPACE": "ProductsTest",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+with mock.patch.dict(os.environ, ENVIRONMENT):
+    from writer import handler
+
 
 REGION = "eu-west-1"
 
@@ -33,6 +34,8 @@ REGION = "eu-west-1"
 @pytest.fixture(autouse=True)
 def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials and no endpoint override: every SDK call lands in moto and never leaves the host."""
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

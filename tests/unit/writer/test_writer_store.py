@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -137,10 +138,11 @@ def test_a_missing_table_name_is_a_clear_start_up_error(monkeypatch):
 
 def test_a_missing_metrics_namespace_stops_the_writer_at_start_up(monkeypatch):
     # Powertools would otherwise fail each write at flush time, after DynamoDB had already taken it.
+    namespace = os.environ["POWERTOOLS_METRICS_NAMESPACE"]
     monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE")
     try:
         with pytest.raises(RuntimeError, match="POWERTOOLS_METRICS_NAMESPACE is not set"):
             importlib.reload(handler)
     finally:
-        monkeypatch.undo()
+        monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", namespace)
         importlib.reload(handler)
