@@ -136,11 +136,18 @@ def prepare_runtime(work_dir: Path) -> Path:
     return target
 
 
+def _drop_byte_code(directory: Path) -> None:
+    """Remove __pycache__ directories: an unpacked package must stay as deployed, with no byte code."""
+    for cache in list(directory.rglob("__pycache__")):
+        shutil.rmtree(cache, ignore_errors=True)
+
+
 def _unpack(zip_path: Path, target: Path) -> Path:
     """Unpack a zip, unless the same zip (name, size, time) was unpacked there last time."""
     stamp = target / ".source"
     marker = f"{zip_path.name} {zip_path.stat().st_size} {zip_path.stat().st_mtime_ns}"
     if stamp.exists() and stamp.read_text() == marker:
+        _drop_byte_code(target)
         return target
     shutil.rmtree(target, ignore_errors=True)
     with zipfile.ZipFile(zip_path) as archive:
@@ -212,23 +219,21 @@ def _commands(layout: Layout) -> list[tuple[str, str, list[str], dict[str, str]]
     return commands
 
 
-def _mode_env(mode: str, env: dict[str, str], work_dir: Path) -> dict[str, str]:
-    env = dict(env)
+def _mode_flags(mode: str, work_dir: Path) -> list[str]:
+    # Flags, not PYTHON* variables: -I makes the interpreter ignore those.
     if mode == "cached":
-        env["PYTHONPYCACHEPREFIX"] = str(work_dir / "pycache")
-    else:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
+        return ["-X", f"pycache_prefix={work_dir / 'pycache'}"]
+    return ["-B"]  # read-only /var/task and /opt: nothing compiled is ever kept
 
 
 def _run_probe(
-    interpreter: str, statement: str, paths: list[str], env: dict[str, str]
+    interpreter: str, flags: list[str], statement: str, paths: list[str], env: dict[str, str]
 ) -> tuple[float, float]:
     code = PROBE.format(paths=paths, statement=statement)
     started = time.perf_counter()
-    # -I: no user site, no PYTHON* path variables, no current directory: only the paths given.
+    # -I: no user site, no PYTHON* variables, no current directory: only the paths given.
     completed = subprocess.run(
-        [interpreter, "-I", "-c", code], env=env, capture_output=True, text=True, check=False
+        [interpreter, "-I", *flags, "-c", code], env=env, capture_output=True, text=True, check=False
     )
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
@@ -236,19 +241,7 @@ def _run_probe(
     return float(completed.stdout.strip().splitlines()[-1]), elapsed
 
 
-def measure_mode(mode: str, layout: Layout, runs: int, interpreter: str, work_dir: Path) -> ModeResult:
-    commands = _commands(layout)
-    timings = [CommandTiming(label, statement) for label, statement, _, _ in commands]
-    for round_index in range(runs + 1):  # the first round is a warm-up (and fills the byte-code cache)
-        offset = round_index % len(commands)
-        for index in list(range(offset, len(commands))) + list(range(offset)):
-            _, statement, paths, env = commands[index]
-            import_seconds, process_seconds = _run_probe(
-                interpreter, statement, paths, _mode_env(mode, env, work_dir)
-            )
-            if round_index:
-                timings[index].import_seconds.append(import_seconds)
-                timings[index].process_seconds.append(process_seconds)
+def _mode_result(mode: str, runs: int, timings: list[CommandTiming]) -> ModeResult:
     boto3 = next(t for t in timings if t.label == "import boto3")
     ratios = {}
     for timing in timings:
@@ -263,6 +256,26 @@ def measure_mode(mode: str, layout: Layout, runs: int, interpreter: str, work_di
         median_process={t.label: t.median_process for t in timings},
         ratio_to_boto3=ratios,
     )
+
+
+def measure_modes(layout: Layout, runs: int, interpreter: str, work_dir: Path) -> list[ModeResult]:
+    """Every command in every mode, interleaved run by run, so that the modes compare with each other too."""
+    commands = _commands(layout)
+    timings = {
+        mode: [CommandTiming(label, statement) for label, statement, _, _ in commands] for mode in MODES
+    }
+    jobs = [(mode, index) for mode in MODES for index in range(len(commands))]
+    for round_index in range(runs + 1):  # the first round is a warm-up (and fills the byte-code cache)
+        offset = round_index % len(jobs)
+        for mode, index in jobs[offset:] + jobs[:offset]:
+            _, statement, paths, env = commands[index]
+            import_seconds, process_seconds = _run_probe(
+                interpreter, _mode_flags(mode, work_dir), statement, paths, env
+            )
+            if round_index:
+                timings[mode][index].import_seconds.append(import_seconds)
+                timings[mode][index].process_seconds.append(process_seconds)
+    return [_mode_result(mode, runs, timings[mode]) for mode in MODES]
 
 
 _IMPORTTIME_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|\s*(\S+)")
@@ -298,12 +311,13 @@ def slowest_imports(layout: Layout, interpreter: str, work_dir: Path) -> dict[st
             [
                 interpreter,
                 "-I",
+                *_mode_flags("cached", work_dir),
                 "-X",
                 "importtime",
                 "-c",
                 _IMPORTTIME_PROBE.format(paths=paths, statement=statement),
             ],
-            env=_mode_env("cached", env, work_dir),
+            env=env,
             capture_output=True,
             text=True,
             check=True,
@@ -322,7 +336,7 @@ def measure(
     """`runtime` replaces the pip-installed boto3 directory (the smoke test passes the virtualenv's)."""
     interpreter = interpreter or base_interpreter()
     layout = prepare(packages_dir, work_dir, runtime)
-    modes = [measure_mode(mode, layout, runs, interpreter, work_dir) for mode in MODES]
+    modes = measure_modes(layout, runs, interpreter, work_dir)
     version = subprocess.run(
         [interpreter, "-I", "-c", "import platform; print(platform.python_version())"],
         capture_output=True,

@@ -6,14 +6,19 @@ consumer's log group (through the CloudWatch Logs API, as a user reads it) is th
 INSERT line. The line's own timestamp, written by the consumer's Logger on this machine's clock, ends the
 interval.
 
+Uses the stack `make up` left running if there is one, and otherwise brings up one of its own (the same
+steps as `make up`, in .build/bench/e2e_stack) and takes it down afterwards.
+
 Run: python -m bench.e2e_latency [--requests 200] [--rate 20]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
+import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -29,6 +34,9 @@ MAX_REQUESTS = 1_000
 MAX_LOOP_SECONDS = 120.0
 LOG_WAIT_SECONDS = 60.0
 REQUEST_TIMEOUT_SECONDS = 10.0
+# A stack of our own when none is running: its own state directory and names, beside any `make up` stack.
+STACK_STATE_DIR = BUILD_DIR / "e2e_stack"
+STACK_NAME = "cdc-bench-e2e"
 # The body of the original example.
 PRODUCT = {"name": "my product", "price": 10, "category": "furniture"}
 
@@ -222,20 +230,77 @@ def measure(stack: Stack, requests: int = 200, rate: float = 20.0) -> E2ELatency
     return summarize(sent, found, rate, window, batch_size)
 
 
+def route_authorization(apigateway: Any, api_id: str) -> str:
+    """Authorization type of the API's POST /products route (AWS_IAM requests must be signed)."""
+    routes = apigateway.get_routes(ApiId=api_id)["Items"]
+    route = next((r for r in routes if r["RouteKey"] == "POST /products"), None)
+    if route is None:
+        raise RuntimeError(f"API {api_id} has no POST /products route")
+    return str(route.get("AuthorizationType", "NONE"))
+
+
+def stack_from_state(state: dict[str, Any]) -> Stack:
+    """The stack described by the local stack's state file (.local/stack.json)."""
+    from local import client
+
+    outputs = state["outputs"]
+    endpoint = str(state["endpoint"])
+    return Stack(
+        api_url=str(state["api_url"]),
+        emulator_endpoint=endpoint,
+        consumer_function=str(outputs["consumer_function_name"]),
+        authorization=route_authorization(client("apigatewayv2", endpoint), str(outputs["api_id"])),
+    )
+
+
+def _running_stack() -> dict[str, Any] | None:
+    """The state of a stack `make up` left running, if its processes are still there."""
+    from local import stack
+
+    state_file = stack.STATE_DIR / stack.STACK_STATE
+    serve_pid = stack.STATE_DIR / "serve.pid"
+    if not (state_file.exists() and serve_pid.exists()):
+        return None
+    try:
+        pid = int(serve_pid.read_text().strip())
+    except ValueError:
+        return None
+    if not Path(f"/proc/{pid}").exists():
+        return None
+    state: dict[str, Any] = json.loads(state_file.read_text())
+    return state
+
+
+@contextlib.contextmanager
+def local_stack() -> Iterator[Stack]:
+    """The stack `make up` left running, left as it is; else one of our own, up and down around the run."""
+    from local import stack
+
+    running = _running_stack()
+    if running is not None:
+        print("==> using the local stack that `make up` left running", flush=True)
+        yield stack_from_state(running)
+        return
+    state_dir = STACK_STATE_DIR
+    with contextlib.redirect_stdout(sys.stderr):
+        stack.up(state_dir=state_dir, name=STACK_NAME)
+    try:
+        yield stack_from_state(json.loads((state_dir / stack.STACK_STATE).read_text()))
+    finally:
+        with contextlib.redirect_stdout(sys.stderr):
+            stack.down(state_dir)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rate", type=float, default=20.0, help="requests per second")
-    parser.add_argument("--api-url", required=True, help="the stack's API endpoint on 127.0.0.1")
-    parser.add_argument("--emulator", required=True, help="the emulator's endpoint")
-    parser.add_argument("--consumer-function", required=True)
-    parser.add_argument("--authorization", default="AWS_IAM", choices=["AWS_IAM", "NONE"])
     parser.add_argument("--out", type=Path, default=BUILD_DIR / "e2e_latency.json")
     args = parser.parse_args(argv)
-    stack = Stack(args.api_url, args.emulator, args.consumer_function, args.authorization)
-    result = measure(stack, args.requests, args.rate)
+    with local_stack() as stack:
+        result = measure(stack, args.requests, args.rate)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result.to_json(), indent=2) + "\n")
     print(
