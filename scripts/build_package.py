@@ -85,6 +85,7 @@ def write_zip(entries: dict[str, bytes | Path], out: Path) -> None:
                 content = entries[name]
                 data = content.read_bytes() if isinstance(content, Path) else content
                 archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+        tmp.chmod(0o644)  # mkstemp creates 0600; the package is an ordinary build output
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)

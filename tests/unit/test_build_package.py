@@ -202,3 +202,10 @@ def test_layer_native_wheels_match_the_target_architecture(tmp_path: Path) -> No
     # wrapt ships a C extension: it must be the aarch64 build whatever machine ran the build.
     assert extensions
     assert all("aarch64" in name for name in extensions)
+
+
+def test_package_file_is_readable_like_any_build_output(source: Path, tmp_path: Path) -> None:
+    out = build_package.build_code(source, "writer", tmp_path / "writer.zip")
+
+    assert out.stat().st_mode & 0o777 == 0o644
+    assert not list(tmp_path.glob(".writer.zip.*")), "the temporary file must be gone"
