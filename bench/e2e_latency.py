@@ -6,10 +6,11 @@ consumer's log group (through the CloudWatch Logs API, as a user reads it) is th
 INSERT line. The line's own timestamp, written by the consumer's Logger on this machine's clock, ends the
 interval.
 
-Uses the stack `make up` left running if there is one, and otherwise brings up one of its own (the same
-steps as `make up`, in .build/bench/e2e_stack) and takes it down afterwards.
+Brings up a stack of its own (the same steps as `make up`, with its state in .build/bench/e2e_stack, beside
+any stack `make up` runs), so every run starts from the module's defaults and an empty table, and takes it
+down afterwards; `--use-running` measures the stack `make up` left running instead.
 
-Run: python -m bench.e2e_latency [--requests 200] [--rate 20]
+Run: python -m bench.e2e_latency [--requests 200] [--rate 20] [--use-running]
 """
 
 from __future__ import annotations
@@ -212,10 +213,13 @@ class Stack:
 
 def mapping_settings(lambda_client: Any, function: str) -> tuple[float, int]:
     """(batching window in seconds, batch size) of the event source mapping that feeds the consumer."""
-    mappings = lambda_client.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
+    # By ARN: moto's server matches FunctionName against the mapping's function ARN only.
+    arn = lambda_client.get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+    mappings = lambda_client.list_event_source_mappings(FunctionName=arn)["EventSourceMappings"]
     if not mappings:
         raise RuntimeError(f"no event source mapping feeds {function}")
     mapping = mappings[0]
+    # Lambda leaves the window out of the answer when it is 0, as moto's server does.
     return float(mapping.get("MaximumBatchingWindowInSeconds", 0)), int(mapping.get("BatchSize", 100))
 
 
@@ -272,13 +276,14 @@ def _running_stack() -> dict[str, Any] | None:
 
 
 @contextlib.contextmanager
-def local_stack() -> Iterator[Stack]:
-    """The stack `make up` left running, left as it is; else one of our own, up and down around the run."""
+def local_stack(use_running: bool) -> Iterator[Stack]:
+    """A stack of our own, up and down around the run; or, when asked, the one `make up` left running."""
     from local import stack
 
-    running = _running_stack()
-    if running is not None:
-        print("==> using the local stack that `make up` left running", flush=True)
+    if use_running:
+        running = _running_stack()
+        if running is None:
+            raise RuntimeError("no running local stack: start one with `make up`")
         yield stack_from_state(running)
         return
     state_dir = STACK_STATE_DIR
@@ -297,9 +302,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rate", type=float, default=20.0, help="requests per second")
+    parser.add_argument(
+        "--use-running", action="store_true", help="measure the stack `make up` left running instead"
+    )
     parser.add_argument("--out", type=Path, default=BUILD_DIR / "e2e_latency.json")
     args = parser.parse_args(argv)
-    with local_stack() as stack:
+    with local_stack(args.use_running) as stack:
         result = measure(stack, args.requests, args.rate)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result.to_json(), indent=2) + "\n")
