@@ -7,6 +7,9 @@
 - ``DELETE /products/{id}`` -> 204, or 404.
 - Bad input -> 400 (413 for an oversized body, 415 for a non-JSON content type); see ``writer.validation`` for
   the limits. An unknown path -> 404; a known path with another method -> 405 with ``Allow``.
+- ``POST /products`` with an ``Idempotency-Key`` header: a repeat gets the first response (201, the same
+  product) and writes nothing; the same key with other fields -> 422; while the first is running -> 409 with
+  ``Retry-After``. See ``writer.idempotency``.
 - A failing DynamoDB call -> 503, logged with its cause; the body says nothing about internals.
 
 Every response body is JSON. Errors look like ``{"message": "...", "errors": {"<field>": "<reason>"}}``,
@@ -28,7 +31,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException
 
-from writer import exact_json, store
+from writer import exact_json, idempotency, store
 from writer.validation import (
     ProductFields,
     RequestRejected,
@@ -53,11 +56,17 @@ _RESOURCES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 
 @router.post("/products")
 def create_product() -> Response:
-    product = store.create_product(_product_fields())
-    metrics.add_metric(name="ProductsCreated", unit=MetricUnit.Count, value=1)
+    # With an Idempotency-Key, a repeated request gets the product the first one created.
+    product = idempotency.create_product(_http_event(), router.lambda_context, _product_fields(), _create)
     # rawPath, unlike path, keeps a named stage's prefix, so the location works as the client sees the API.
     location = f"{_http_event().raw_path.rstrip('/')}/{product.id}"
     return _product_response(201, product, Location=location)
+
+
+def _create(fields: ProductFields) -> store.Product:
+    product = store.create_product(fields)
+    metrics.add_metric(name="ProductsCreated", unit=MetricUnit.Count, value=1)
+    return product
 
 
 @router.get("/products/<product_id>")
@@ -103,7 +112,27 @@ def version_conflict(error: store.VersionConflict) -> Response:
     )
 
 
-@router.exception_handler([PynamoDBException, BotoCoreError])
+@router.exception_handler(idempotency.KeyInUse)
+def idempotency_key_in_use(_: idempotency.KeyInUse) -> Response:
+    return _json_response(
+        409,
+        {"message": "a request with this Idempotency-Key is still in progress, retry it shortly"},
+        **{"Retry-After": "1"},
+    )
+
+
+@router.exception_handler(idempotency.KeyReused)
+def idempotency_key_reused(_: idempotency.KeyReused) -> Response:
+    return _json_response(
+        422,
+        {
+            "message": "this Idempotency-Key was used with a different request body",
+            "errors": {"Idempotency-Key": "already used for another product; use a new key"},
+        },
+    )
+
+
+@router.exception_handler([PynamoDBException, BotoCoreError, idempotency.IdempotencyStoreUnavailable])
 def store_unavailable(error: Exception) -> Response:
     # The cause goes to the log only; clients learn nothing about tables or SDKs.
     logger.exception("product store request failed", extra={"error_type": type(error).__name__})

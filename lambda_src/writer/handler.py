@@ -1,7 +1,9 @@
 """Lambda entry point of the writer: ``writer.handler.lambda_handler``.
 
-Environment: ``TABLE_NAME`` (products table), ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``,
-``POWERTOOLS_LOG_LEVEL``. Everything here runs once per execution environment; the handler only dispatches.
+Environment: ``TABLE_NAME`` (products table), ``IDEMPOTENCY_TABLE_NAME`` (optional, see
+``writer.idempotency``), ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``,
+``POWERTOOLS_LOG_LEVEL``.
+Everything here runs once per execution environment; the handler only dispatches.
 """
 
 from __future__ import annotations
