@@ -1,9 +1,8 @@
 # One role per function, each allowed only what its function does, on exactly this module's resources.
 
 locals {
-  # Lambda's on-failure destination is sent to with the function's role: sqs:SendMessage or sns:Publish by service.
-  destination_service = split(":", local.on_failure_destination_arn)[2]
-  destination_action  = local.destination_service == "sns" ? "sns:Publish" : "sqs:SendMessage"
+  # Lambda sends to the on-failure destination with the function's role: sns:Publish or sqs:SendMessage by service.
+  destination_action = can(regex("^arn:[^:]+:sns:", local.on_failure_destination_arn)) ? "sns:Publish" : "sqs:SendMessage"
 }
 
 data "aws_iam_policy_document" "lambda_assume_role" {
@@ -90,10 +89,14 @@ data "aws_iam_policy_document" "consumer" {
     resources = ["${aws_dynamodb_table.products.arn}/stream/*"]
   }
 
-  statement {
-    sid       = "OnFailureDestination"
-    actions   = [local.destination_action]
-    resources = [local.on_failure_destination_arn]
+  dynamic "statement" {
+    for_each = local.on_failure_destination_arn == null ? [] : [local.on_failure_destination_arn]
+
+    content {
+      sid       = "OnFailureDestination"
+      actions   = [local.destination_action]
+      resources = [statement.value]
+    }
   }
 
   statement {

@@ -2,7 +2,8 @@
 
 # Records that exhaust their retries or age out land here (unless the caller names their own queue or topic).
 resource "aws_sqs_queue" "dead_letter" {
-  count = var.on_failure_destination_arn == null ? 1 : 0
+  # create_dead_letter_queue = false keeps the count known at plan when the caller's ARN is not known until apply.
+  count = var.create_dead_letter_queue ? (var.on_failure_destination_arn == null ? 1 : 0) : 0
 
   name                      = local.names.dead_letter_queue
   message_retention_seconds = 1209600 # 14 days, the SQS maximum
@@ -13,7 +14,8 @@ resource "aws_sqs_queue" "dead_letter" {
 }
 
 locals {
-  on_failure_destination_arn = coalesce(var.on_failure_destination_arn, one(aws_sqs_queue.dead_letter[*].arn))
+  # Null only when the caller turned the queue off without naming a destination, which the mapping refuses below.
+  on_failure_destination_arn = var.on_failure_destination_arn != null ? var.on_failure_destination_arn : one(aws_sqs_queue.dead_letter[*].arn)
 }
 
 resource "aws_lambda_event_source_mapping" "stream" {
@@ -31,9 +33,13 @@ resource "aws_lambda_event_source_mapping" "stream" {
   function_response_types            = var.report_batch_item_failures ? ["ReportBatchItemFailures"] : []
   tags                               = local.tags
 
-  destination_config {
-    on_failure {
-      destination_arn = local.on_failure_destination_arn
+  dynamic "destination_config" {
+    for_each = local.on_failure_destination_arn == null ? [] : [local.on_failure_destination_arn]
+
+    content {
+      on_failure {
+        destination_arn = destination_config.value
+      }
     }
   }
 
@@ -48,6 +54,13 @@ resource "aws_lambda_event_source_mapping" "stream" {
           pattern = filter.value
         }
       }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.on_failure_destination_arn != null
+      error_message = "Records that fail every retry need a destination: set on_failure_destination_arn, or leave create_dead_letter_queue true."
     }
   }
 

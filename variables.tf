@@ -388,6 +388,12 @@ variable "report_batch_item_failures" {
   default     = true
 }
 
+variable "create_dead_letter_queue" {
+  description = "Create the encrypted SQS dead-letter queue when on_failure_destination_arn is null. Set false when on_failure_destination_arn is only known after apply (a queue or topic created in the same configuration)."
+  type        = bool
+  default     = true
+}
+
 variable "on_failure_destination_arn" {
   description = "Existing SQS queue or SNS topic ARN for records that fail all retries; null creates an encrypted SQS dead-letter queue."
   type        = string

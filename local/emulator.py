@@ -19,7 +19,6 @@ import os
 import signal
 import sys
 import threading
-import urllib.request
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Self
@@ -34,7 +33,7 @@ class Emulator:
     """moto's server on 127.0.0.1 in a background thread; `port=0` picks a free port.
 
     moto's backends live in module globals, so every Emulator in one process serves the same resources: tests
-    give their resources unique names, or call `reset()`.
+    give their resources unique names.
     """
 
     def __init__(self, port: int = 0) -> None:
@@ -68,12 +67,6 @@ class Emulator:
         if server is not None:
             server.stop()  # type: ignore[attr-defined]
         self._port = None
-
-    def reset(self) -> None:
-        """Forget every resource in every service (moto's own reset endpoint)."""
-        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")  # noqa: S310
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback endpoint
-            response.read()
 
     def __enter__(self) -> Self:
         self.start()

@@ -378,3 +378,22 @@ run "consumer_seam" {
     error_message = "The consumer must be updated when the extra source files change."
   }
 }
+
+run "destination_known_only_after_apply" {
+  command = plan
+
+  variables {
+    create_dead_letter_queue   = false
+    on_failure_destination_arn = "arn:aws:sqs:us-east-1:123456789012:created-alongside"
+  }
+
+  assert {
+    condition     = length(aws_sqs_queue.dead_letter) == 0
+    error_message = "create_dead_letter_queue = false must not create the queue."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.stream.destination_config[0].on_failure[0].destination_arn == var.on_failure_destination_arn
+    error_message = "The mapping must send failures to the given queue."
+  }
+}

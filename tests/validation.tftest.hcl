@@ -447,3 +447,13 @@ run "rejects_jwt_without_issuer_and_audience" {
 
   expect_failures = [aws_apigatewayv2_authorizer.jwt]
 }
+
+run "rejects_no_on_failure_destination" {
+  command = plan
+
+  variables {
+    create_dead_letter_queue = false
+  }
+
+  expect_failures = [aws_lambda_event_source_mapping.stream]
+}
