@@ -89,6 +89,7 @@ module "cdc" {
   report_batch_item_failures         = true
   filter_patterns                    = [jsonencode({ eventName = ["INSERT", "MODIFY", "REMOVE"] })]
   on_failure_destination_arn         = aws_sns_topic.failures.arn
+  create_dead_letter_queue           = false # the topic's ARN is known only after apply
 
   authorization_type     = "JWT"
   jwt_issuer             = var.jwt_issuer
