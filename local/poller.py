@@ -435,9 +435,12 @@ class _ShardWorker(threading.Thread):
                 return
             try:
                 result = self.poller.invoker.invoke(config.function_arn, {"Records": records})
-            except Exception:
+            except Exception as error:
                 # Like a throttle or service error: the function never ran, so this is not a retry.
-                log.exception("%s: could not invoke %s", self.name, config.function_arn)
+                if service_errors == 0:
+                    log.exception("%s: could not invoke %s", self.name, config.function_arn)
+                else:
+                    log.warning("%s: could not invoke %s: %s", self.name, config.function_arn, error)
                 service_errors += 1
                 self._pause(self.poller.backoff(service_errors))
                 continue
