@@ -7,7 +7,10 @@ port). With `--state-dir`, it writes DIR/emulator.json ({"pid", "port", "endpoin
 connections and removes it on a clean stop, so a supervisor can wait for it and find the port. moto keeps its
 state in memory only: stopping the emulator forgets every resource.
 
-Tests use the `Emulator` class instead, which runs the same server in a background thread of the test process.
+Tests and the local stack use the `Emulator` class, which runs that command as a child process: moto keeps its
+state in module globals, and a child of its own keeps it apart from anything else in the caller's process (a
+`mock_aws` in the same pytest run resets every backend). `Emulator(in_process=True)` serves from a thread of
+the caller instead, for tests that change a patch's settings.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Self
@@ -27,18 +33,19 @@ from local import patches
 
 HOST = "127.0.0.1"
 STATE_FILE = "emulator.json"
+START_TIMEOUT_SECONDS = 60
+REPO = Path(__file__).resolve().parents[1]
 
 
 class Emulator:
-    """moto's server on 127.0.0.1 in a background thread; `port=0` picks a free port.
+    """moto's server on 127.0.0.1, in a child process (default) or a thread; `port=0` picks a free port."""
 
-    moto's backends live in module globals, so every Emulator in one process serves the same resources: tests
-    give their resources unique names.
-    """
-
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, *, in_process: bool = False) -> None:
         self._requested_port = port
+        self._in_process = in_process
         self._server: object | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._state_dir: tempfile.TemporaryDirectory[str] | None = None
         self._port: int | None = None
 
     @property
@@ -52,8 +59,14 @@ class Emulator:
         return f"http://{HOST}:{self.port}"
 
     def start(self) -> None:
-        if self._server is not None:
+        if self._port is not None:
             return
+        if self._in_process:
+            self._start_thread()
+        else:
+            self._start_child()
+
+    def _start_thread(self) -> None:
         patches.apply()
         from moto.server import ThreadedMotoServer
 
@@ -62,10 +75,42 @@ class Emulator:
         self._server = server
         self._port = server.get_host_and_port()[1]
 
+    def _start_child(self) -> None:
+        self._state_dir = tempfile.TemporaryDirectory(prefix="emulator-")
+        state_file = Path(self._state_dir.name) / STATE_FILE
+        command = [sys.executable, "-m", "local.emulator", "--port", str(self._requested_port)]
+        self._process = subprocess.Popen(
+            [*command, "--state-dir", self._state_dir.name],
+            cwd=REPO,
+            env={
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+            },
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not state_file.exists():
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the emulator did not start within {START_TIMEOUT_SECONDS} s")
+            time.sleep(0.05)
+        self._port = int(json.loads(state_file.read_text())["port"])
+
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:
             server.stop()  # type: ignore[attr-defined]
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        state_dir, self._state_dir = self._state_dir, None
+        if state_dir is not None:
+            state_dir.cleanup()
         self._port = None
 
     def __enter__(self) -> Self:
@@ -111,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    emulator = Emulator(port=args.port)
+    emulator = Emulator(port=args.port, in_process=True)
     emulator.start()
     state_file = _write_state(args.state_dir, emulator) if args.state_dir else None
     print(f"emulator: moto's server listening on {emulator.endpoint}", flush=True)

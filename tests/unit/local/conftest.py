@@ -61,28 +61,28 @@ def role_arn(aws: Callable[[str], Any]) -> str:
     return str(role["Role"]["Arn"])
 
 
+def create_stream_table(dynamodb: Any) -> tuple[str, str]:
+    """Creates a table (keys `pk`, `sk`) with a NEW_AND_OLD_IMAGES stream; returns (name, stream ARN)."""
+    name = unique("table")
+    table = dynamodb.create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    return name, str(table["TableDescription"]["LatestStreamArn"])
+
+
 @pytest.fixture
 def stream_table(aws: Callable[[str], Any]) -> Callable[[], tuple[str, str]]:
-    """Creates a table (keys `pk`, `sk`) with a NEW_AND_OLD_IMAGES stream; returns (name, stream ARN)."""
-
-    def create() -> tuple[str, str]:
-        name = unique("table")
-        table = aws("dynamodb").create_table(
-            TableName=name,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
-        return name, str(table["TableDescription"]["LatestStreamArn"])
-
-    return create
+    return lambda: create_stream_table(aws("dynamodb"))
 
 
 @pytest.fixture

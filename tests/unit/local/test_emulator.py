@@ -19,6 +19,7 @@ from botocore.config import Config
 
 from local import client, patches
 from local.emulator import STATE_FILE, Emulator
+from tests.unit.local.conftest import create_stream_table
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -67,27 +68,27 @@ def test_writes_keep_their_records_in_the_stream_when_a_mapping_exists(
     assert records[1]["dynamodb"]["NewImage"]["v"] == {"N": "2"}
 
 
-def test_only_the_newest_shard_iterators_are_kept(
-    monkeypatch: pytest.MonkeyPatch,
-    aws: Callable[[str], Any],
-    stream_table: Callable[[], tuple[str, str]],
-) -> None:
+def test_only_the_newest_shard_iterators_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The setting is read in the server's process, so this test serves from its own thread.
     monkeypatch.setattr(patches, "SHARD_ITERATORS_KEPT", 3)
-    table, stream_arn = stream_table()
-    aws("dynamodb").put_item(TableName=table, Item={"pk": {"S": "p"}, "sk": {"S": "s"}})
-    streams = aws("dynamodbstreams")
-    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
-    first = streams.get_shard_iterator(
-        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-    )["ShardIterator"]
-    iterator = first
-    for _ in range(5):  # each call issues a new iterator
-        page = streams.get_records(ShardIterator=iterator)
-        iterator = page["NextShardIterator"]
+    with Emulator(port=0, in_process=True) as emulator:
+        table, stream_arn = create_stream_table(client("dynamodb", emulator.endpoint))
+        client("dynamodb", emulator.endpoint).put_item(
+            TableName=table, Item={"pk": {"S": "p"}, "sk": {"S": "s"}}
+        )
+        streams = client("dynamodbstreams", emulator.endpoint)
+        shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
+        first = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        iterator = first
+        for _ in range(5):  # each call issues a new iterator
+            page = streams.get_records(ShardIterator=iterator)
+            iterator = page["NextShardIterator"]
 
-    with pytest.raises(streams.exceptions.ExpiredIteratorException):
-        streams.get_records(ShardIterator=first)
-    assert streams.get_records(ShardIterator=iterator)["Records"] == []
+        with pytest.raises(streams.exceptions.ExpiredIteratorException):
+            streams.get_records(ShardIterator=first)
+        assert streams.get_records(ShardIterator=iterator)["Records"] == []
 
 
 def test_patches_refuse_another_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:
