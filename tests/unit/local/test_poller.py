@@ -728,9 +728,12 @@ def test_stop_ends_every_thread(
     p = pipe()
     write(p.table, "a")
     invoker = FakeInvoker(lambda records: FAIL)
+    before = set(threading.enumerate())
     poller = run_poller(invoker, retry_delay=60)
     wait_for(lambda: len(invoker.calls) >= 1)  # the shard's thread now waits a minute to retry
+    started = [t for t in set(threading.enumerate()) - before if t.name.startswith("poller-")]
+    assert len(started) == 2  # the mappings reader and the shard's worker
 
     poller.stop()
 
-    assert [t.name for t in threading.enumerate() if t.name.startswith("poller-")] == []
+    assert [t.name for t in started if t.is_alive()] == []
