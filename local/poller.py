@@ -571,6 +571,8 @@ class StreamPoller:
     # -- lifecycle ------------------------------------------------------------------------------------------
 
     def start(self) -> None:
+        if self._stopping.is_set():
+            raise RuntimeError("a stopped StreamPoller does not start again: create a new one")
         if self._refresher is not None:
             return
         self._refresher = threading.Thread(target=self._refresh_loop, name="poller-mappings", daemon=True)

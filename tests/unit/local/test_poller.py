@@ -737,3 +737,5 @@ def test_stop_ends_every_thread(
     poller.stop()
 
     assert [t.name for t in started if t.is_alive()] == []
+    with pytest.raises(RuntimeError, match="create a new one"):
+        poller.start()
