@@ -1,0 +1,257 @@
+"""The end-to-end suite's stack: the module applied with Terraform, driven through HTTP and AWS APIs only.
+
+E2E_TARGET chooses where (default `local`):
+- `local`: a fresh emulator (moto's server on a free loopback port) in this process, examples/local applied to
+  it, and the local Lambda runner, API front and stream poller serving it;
+- `localstack`: examples/local applied to the LocalStack at E2E_ENDPOINT, which runs the functions itself;
+- `aws`: tests/e2e/aws applied to the account and region of the usual AWS credentials (AWS_REGION, default
+  us-east-1).
+
+Every run deploys under a unique name, with the consumer's RECORD_HANDLER set to
+tests/e2e/plugins/e2e_poison.py, and destroys the stack at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from local import ACCESS_KEY, REGION, SECRET_KEY
+from local.emulator import Emulator
+from local.stack import Services, terraform, terraform_env, tf_vars
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+TARGET = os.environ.get("E2E_TARGET", "local")
+# How long a change may take to reach the consumer's log group: seconds locally, longer on AWS.
+PATIENCE_S = 20.0 if TARGET == "local" else 180.0
+
+
+def eventually[T](probe: Callable[[], T | None], timeout: float = PATIENCE_S, what: str = "condition") -> T:
+    """Polls `probe` until it returns something truthy; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; last value: {value!r}")
+        time.sleep(0.2)
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Stack:
+    name: str
+    api_url: str
+    outputs: dict[str, Any]
+    session: boto3.session.Session
+    endpoint: str | None
+    credentials: Credentials
+    region: str
+    destroy: Callable[[], None]
+    destroyed: bool = False
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    def aws(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
+        return self._clients[service]
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        sign: bool = True,
+    ) -> Response:
+        url = self.api_url.rstrip("/") + path
+        data = json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body
+        headers = {"content-type": "application/json", **(headers or {})}
+        if sign:
+            signed = AWSRequest(method=method, url=url, data=data or b"", headers=headers)
+            SigV4Auth(self.credentials, "execute-api", self.region).add_auth(signed)
+            headers = dict(signed.headers.items())
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - the stack's own API
+                return Response(response.status, dict(response.headers.items()), response.read())
+        except urllib.error.HTTPError as error:
+            return Response(error.code, dict(error.headers.items()), error.read())
+
+    def log_lines(self, group: str) -> list[dict[str, Any]]:
+        """Every JSON log line of `group` (Lambda's START/END/REPORT lines left out)."""
+        logs = self.aws("logs")
+        kwargs: dict[str, Any] = {"logGroupName": group}
+        lines: list[dict[str, Any]] = []
+        while True:
+            page = logs.filter_log_events(**kwargs)
+            for event in page.get("events", []):
+                try:
+                    line = json.loads(event["message"])
+                except ValueError:
+                    continue
+                if isinstance(line, dict):
+                    lines.append(line)
+            if not page.get("nextToken"):
+                return lines
+            kwargs["nextToken"] = page["nextToken"]
+
+    def consumer_lines(self, message: str = "stream record") -> list[dict[str, Any]]:
+        return [
+            line
+            for line in self.log_lines(self.outputs["consumer_log_group_name"])
+            if line.get("message") == message
+        ]
+
+
+def _apply(
+    directory: Path, state_dir: Path, variables: dict[str, str]
+) -> tuple[dict[str, Any], Callable[[], None]]:
+    env = terraform_env(state_dir)
+    log = state_dir / "terraform.log"
+    state = f"-state={state_dir / 'terraform.tfstate'}"
+    all_vars = tf_vars(variables)
+
+    def destroy() -> None:
+        # Nothing but Terraform changed the resources, so reading them all back first would only take time.
+        terraform(
+            ["destroy", "-auto-approve", "-input=false", "-refresh=false", state, *all_vars],
+            env,
+            log,
+            directory,
+        )
+
+    terraform(["init", "-input=false"], env, log, directory)
+    try:
+        terraform(["apply", "-auto-approve", "-input=false", state, *all_vars], env, log, directory)
+    except Exception:
+        destroy()
+        raise
+    outputs = json.loads(terraform(["output", "-json", state], env, log, directory))
+    return {key: value["value"] for key, value in outputs.items()}, destroy
+
+
+def _common_vars(name: str) -> dict[str, str]:
+    return {
+        "name": name,
+        "consumer_record_handler": "e2e_poison:record_handler",
+        "consumer_extra_source_dir": str(HERE / "plugins"),
+    }
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if shutil.which("terraform") is None:
+        pytest.fail("the end-to-end suite needs terraform on PATH")
+    state_dir = tmp_path_factory.mktemp("e2e")
+    name = f"e2e-{uuid.uuid4().hex[:8]}"
+    if TARGET == "local":
+        yield from _local_stack(state_dir, name)
+    elif TARGET == "localstack":
+        yield from _localstack_stack(state_dir, name)
+    elif TARGET == "aws":
+        yield from _aws_stack(state_dir, name)
+    else:
+        pytest.fail(f"E2E_TARGET must be local, localstack or aws, not {TARGET!r}")
+
+
+def _local_stack(state_dir: Path, name: str) -> Iterator[Stack]:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulator request drowns failures
+    with Emulator(port=0) as emulator:
+        outputs, destroy = _apply(
+            ROOT / "examples" / "local", state_dir, {**_common_vars(name), "endpoint": emulator.endpoint}
+        )
+        services = Services(
+            emulator.endpoint, state_dir / "lambda", state_dir=state_dir, api_ids=[outputs["api_id"]]
+        ).start()
+        stopped = False
+
+        def stop_then_destroy() -> None:
+            nonlocal stopped
+            if not stopped:
+                services.stop()  # nothing may invoke functions while Terraform deletes them
+                stopped = True
+            destroy()
+
+        session = boto3.session.Session(
+            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION
+        )
+        stack = Stack(
+            name=name,
+            api_url=services.urls[outputs["api_id"]],
+            outputs=outputs,
+            session=session,
+            endpoint=emulator.endpoint,
+            credentials=Credentials(ACCESS_KEY, SECRET_KEY),
+            region=REGION,
+            destroy=stop_then_destroy,
+        )
+        try:
+            yield stack
+        finally:
+            if not stack.destroyed:
+                stop_then_destroy()
+            elif not stopped:
+                services.stop()
+
+
+def _localstack_stack(state_dir: Path, name: str) -> Iterator[Stack]:
+    endpoint = os.environ.get("E2E_ENDPOINT", "http://localhost:4566")
+    outputs, destroy = _apply(
+        ROOT / "examples" / "local", state_dir, {**_common_vars(name), "endpoint": endpoint}
+    )
+    session = boto3.session.Session(
+        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION
+    )
+    # LocalStack gives each HTTP API its own host name under its endpoint, and reports it as the API endpoint.
+    credentials = Credentials(ACCESS_KEY, SECRET_KEY)
+    stack = Stack(name, outputs["api_endpoint"], outputs, session, endpoint, credentials, REGION, destroy)
+    try:
+        yield stack
+    finally:
+        if not stack.destroyed:
+            destroy()
+
+
+def _aws_stack(state_dir: Path, name: str) -> Iterator[Stack]:
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    session = boto3.session.Session(region_name=region)
+    found = session.get_credentials()
+    if found is None:
+        pytest.fail("make test-aws needs AWS credentials (environment, profile or SSO)")
+    frozen = found.get_frozen_credentials()
+    credentials = Credentials(str(frozen.access_key), str(frozen.secret_key), frozen.token)
+    outputs, destroy = _apply(HERE / "aws", state_dir, {**_common_vars(name), "region": region})
+    stack = Stack(name, outputs["api_endpoint"], outputs, session, None, credentials, region, destroy)
+    try:
+        yield stack
+    finally:
+        if not stack.destroyed:
+            destroy()
