@@ -8,8 +8,9 @@ calls the function through an `Invoker`.
 
 What it honours, as Lambda documents it for DynamoDB streams:
 - Enabled/disabled: a disabled mapping reads nothing; enabled again, it resumes from its checkpoint.
-- BatchSize, and MaximumBatchingWindowInSeconds: a batch goes out when it is full or when the window,
-  opened by its first record, has passed.
+- BatchSize, and MaximumBatchingWindowInSeconds: a batch goes out when it is full (BatchSize records, or
+  as many as fit in Lambda's 6 MB invocation payload) or when the window, opened by its first record, has
+  passed.
 - StartingPosition: TRIM_HORIZON reads the shard from its oldest record; LATEST reads the records written
   after the poller first saw the mapping.
 - FilterCriteria, matched by moto's EventBridge event-pattern matcher against each record as the function
@@ -24,7 +25,7 @@ What it honours, as Lambda documents it for DynamoDB streams:
   limit.
 
 Not modelled: ParallelizationFactor (one batch per shard at a time, which keeps the stricter order),
-TumblingWindowInSeconds, payload size limits.
+TumblingWindowInSeconds.
 
 The checkpoint of each mapping and shard (the sequence number of the last record it is done with) is kept
 in `state_dir`/poller-checkpoints.json, written after each batch or part of a batch is done with, so a
@@ -69,6 +70,7 @@ CHECKPOINT_FILE = "poller-checkpoints.json"
 TRIM_HORIZON = "TRIM_HORIZON"
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 GET_RECORDS_LIMIT = 1000  # DynamoDB Streams' maximum
+MAX_EVENT_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit: a batch ends before it
 DESTINATION_ATTEMPTS = 3
 
 _CLIENT_CONFIG = Config(
@@ -374,18 +376,26 @@ class _ShardWorker(threading.Thread):
         included), or None when there is nothing to deliver yet."""
         stopping = self.poller._stopping
         batch: list[dict[str, Any]] = []
+        payload = len('{"Records": []}')
+        full = False
         consumed: str | None = None
         window_ends = 0.0
         while True:
-            while self._buffer and len(batch) < config.batch_size:
-                raw = self._buffer.popleft()
-                consumed = _sequence(raw)
+            while self._buffer and len(batch) < config.batch_size and not full:
+                raw = self._buffer[0]
                 record = lambda_record(raw, self.stream_arn)
                 if config.selects(record):
+                    size = len(json.dumps(record)) + 2
+                    if batch and payload + size > MAX_EVENT_BYTES:
+                        full = True  # this record opens the next batch
+                        break
                     if not batch:
                         window_ends = time.monotonic() + config.batching_window
                     batch.append(record)
-            if len(batch) >= config.batch_size or (batch and time.monotonic() >= window_ends):
+                    payload += size
+                self._buffer.popleft()
+                consumed = _sequence(raw)
+            if full or len(batch) >= config.batch_size or (batch and time.monotonic() >= window_ends):
                 break
             if self._fetch():
                 self.idle_since = None

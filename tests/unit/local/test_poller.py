@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from local import poller as poller_module
 from local.invoke import InvokeResult
 from local.poller import CHECKPOINT_FILE, StreamPoller
 from tests.unit.local.conftest import unique
@@ -243,6 +244,24 @@ def test_batch_size_limits_each_invocation(
     assert run_poller(invoker).drain(DRAIN)
 
     assert invoker.batches == [["a", "b"], ["c", "d"], ["e"]]
+
+
+def test_batch_ends_before_the_invocation_payload_limit(
+    monkeypatch: pytest.MonkeyPatch,
+    pipe: Callable[..., Pipe],
+    write: Callable[..., None],
+    run_poller: Callable[..., StreamPoller],
+) -> None:
+    p = pipe(BatchSize=100)
+    write(p.table, "a", "b", "c", "d", "e", blob={"S": "x" * 1000})
+    invoker = FakeInvoker()
+    # A limit that holds two of these records (about 1.5 kB each as JSON) but not three
+    monkeypatch.setattr(poller_module, "MAX_EVENT_BYTES", 3500)
+
+    assert run_poller(invoker).drain(DRAIN)
+
+    assert invoker.batches == [["a", "b"], ["c", "d"], ["e"]]
+    assert all(len(json.dumps(event)) <= 3500 for _, event in invoker.calls)
 
 
 def test_batching_window_waits_for_a_full_batch(
