@@ -63,6 +63,29 @@ lint: venv ## Check formatting, lint and types (terraform fmt, ruff, mypy)
 validate: init ## terraform validate the module and every example
 	@for d in $(TF_DIRS); do echo "==> terraform validate $$d"; terraform -chdir=$$d validate -no-color; done
 
+# checkov pins many packages of its own: it gets a virtualenv of its own, from requirements-checkov.txt.
+CHECKOV_VENV := $(BUILD_DIR)/checkov-venv
+# The module root's own files (examples/ and tests/ call the module with other inputs and are scanned as callers).
+CHECKOV_ROOT_SKIPS := --skip-path examples --skip-path tests --skip-path bench --skip-path $(BUILD_DIR) --skip-path $(VENV) --skip-path .local
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	@echo "==> creating $(CHECKOV_VENV) with $(PYTHON)"
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --requirement requirements-checkov.txt
+	touch $@
+
+.PHONY: checkov
+checkov: $(CHECKOV_VENV)/.installed ## Security scan (checkov, offline) of the module and every example; any failed check fails
+	@for d in $(TF_DIRS); do \
+	  echo "==> checkov $$d"; \
+	  skips=(); if [ "$$d" = . ]; then skips=($(CHECKOV_ROOT_SKIPS)); fi; \
+	  out=$$($(CHECKOV_VENV)/bin/checkov --skip-download --framework terraform --directory "$$d" "$${skips[@]}" --compact --quiet 2>&1) \
+	    || { echo "$$out"; exit 1; }; \
+	  echo "$$out" | grep -E '^Passed checks: [1-9]' \
+	    || { echo "$$out"; echo "checkov found no Terraform resources in $$d"; exit 1; }; \
+	done
+
 .PHONY: test-terraform
 test-terraform: init ## terraform test (mock provider): defaults and variable validation
 	terraform test -no-color
@@ -84,7 +107,7 @@ test-aws: venv ## The end-to-end suite against your AWS account (current credent
 	E2E_TARGET=aws $(PY) -m pytest -m e2e tests/e2e
 
 .PHONY: test
-test: lint validate test-terraform test-unit test-e2e ## Run every test (the command CI runs)
+test: lint validate checkov test-terraform test-unit test-e2e ## Run every test (the command CI runs)
 
 .PHONY: up
 up: venv ## Start the local stack: emulator on 127.0.0.1, examples/local applied to it, API, runner and poller

@@ -64,6 +64,7 @@ resource "aws_apigatewayv2_route" "writer" {
 }
 
 resource "aws_cloudwatch_log_group" "api_access" {
+  #checkov:skip=CKV_AWS_338:retention is the caller's choice (log_retention_in_days, default 30 days; 0 keeps logs forever)
   name              = local.names.api_log_group
   retention_in_days = var.log_retention_in_days
   kms_key_id        = var.kms_key_arn

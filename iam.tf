@@ -32,6 +32,9 @@ resource "aws_iam_role" "consumer" {
 }
 
 data "aws_iam_policy_document" "writer" {
+  # Adds the network interface statements when the functions run in a VPC.
+  source_policy_documents = data.aws_iam_policy_document.vpc_access[*].json
+
   statement {
     sid       = "ProductItems"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
@@ -75,6 +78,9 @@ data "aws_iam_policy_document" "writer" {
 }
 
 data "aws_iam_policy_document" "consumer" {
+  # Adds the network interface statements when the functions run in a VPC.
+  source_policy_documents = data.aws_iam_policy_document.vpc_access[*].json
+
   statement {
     sid       = "ReadStream"
     actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
@@ -136,4 +142,41 @@ resource "aws_iam_role_policy" "consumer" {
   name   = "${local.names.consumer}-access"
   role   = aws_iam_role.consumer.id
   policy = data.aws_iam_policy_document.consumer.json
+}
+
+# VPC placement: Lambda creates, re-addresses and deletes the functions' network interfaces with their roles.
+locals {
+  vpc_enabled = length(var.subnet_ids) > 0
+  # partition, region and account of this module's resources, for the EC2 ARNs below
+  arn_parts         = split(":", aws_dynamodb_table.products.arn)
+  ec2_arn_prefix    = "arn:${local.arn_parts[1]}:ec2:${local.arn_parts[3]}:${local.arn_parts[4]}"
+  network_interface = "${local.ec2_arn_prefix}:network-interface/*"
+}
+
+data "aws_iam_policy_document" "vpc_access" {
+  count = local.vpc_enabled ? 1 : 0
+
+  statement {
+    sid     = "CreateNetworkInterfaces"
+    actions = ["ec2:CreateNetworkInterface"]
+    resources = concat(
+      [local.network_interface],
+      [for id in var.subnet_ids : "${local.ec2_arn_prefix}:subnet/${id}"],
+      [for id in var.security_group_ids : "${local.ec2_arn_prefix}:security-group/${id}"],
+    )
+  }
+
+  statement {
+    sid       = "ManageNetworkInterfaces"
+    actions   = ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+    resources = [local.network_interface]
+  }
+
+  # ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets support no resource-level permissions: "*" is the only
+  # value AWS accepts.
+  statement {
+    sid       = "DescribeNetworkInterfaces"
+    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+    resources = ["*"]
+  }
 }

@@ -17,6 +17,13 @@ variable "tags" {
   description = "Tags applied to every taggable resource the module creates."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition = length(var.tags) <= 50 && alltrue([
+      for key, value in var.tags : length(key) >= 1 && length(key) <= 128 && length(value) <= 256 && !startswith(lower(key), "aws:")
+    ])
+    error_message = "tags must hold at most 50 tags, keys 1-128 characters not starting with \"aws:\", values at most 256 characters."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -74,13 +81,14 @@ variable "point_in_time_recovery_enabled" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer-managed KMS key for the tables, the dead-letter queue and the log groups; null uses AWS-managed encryption. The key policy must allow the CloudWatch Logs service principal."
+  description = "Customer-managed KMS key for the tables, the dead-letter queue, the log groups and the functions' environment variables; null uses AWS-managed encryption. The key policy must allow the CloudWatch Logs service principal."
   type        = string
   default     = null
 
   validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
-    error_message = "kms_key_arn must be null or a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)."
+    # A key ARN, not an alias: CloudWatch Logs accepts only key ARNs, and IAM policies name the key itself.
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", var.kms_key_arn))
+    error_message = "kms_key_arn must be null or a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id or mrk- id>), not an alias or another service's ARN."
   }
 }
 
@@ -148,6 +156,11 @@ variable "build_dir" {
   description = "Directory the packages are written to, each named after the sha256 of its inputs; null means .build/lambda under the root module."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.build_dir == null || try(length(trimspace(var.build_dir)) > 0, false)
+    error_message = "build_dir must be null or a non-blank directory path."
+  }
 }
 
 variable "log_level" {
@@ -165,12 +178,23 @@ variable "service_name" {
   description = "POWERTOOLS_SERVICE_NAME of both functions; null uses var.name."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.service_name == null || try(length(trimspace(var.service_name)) > 0, false)
+    error_message = "service_name must be null or a non-blank string."
+  }
 }
 
 variable "metrics_namespace" {
   description = "POWERTOOLS_METRICS_NAMESPACE of both functions; null uses var.name."
   type        = string
   default     = null
+
+  validation {
+    # CloudWatch's namespace rules; "AWS/" is reserved for AWS services.
+    condition     = var.metrics_namespace == null || try(can(regex("^[A-Za-z0-9._/#: -]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/"), false)
+    error_message = "metrics_namespace must be null or 1-255 characters of letters, digits, spaces and . - _ / # :, not starting with \"AWS/\"."
+  }
 }
 
 variable "log_retention_in_days" {
@@ -276,6 +300,45 @@ variable "consumer_extra_source_dir" {
   description = "Optional directory whose files are added at the root of the consumer's code package (for the module named in consumer_record_handler)."
   type        = string
   default     = null
+
+  validation {
+    # fileset() of a missing directory is empty: a typo in the path would otherwise ship a package without the module.
+    condition     = var.consumer_extra_source_dir == null || try(length(fileset(var.consumer_extra_source_dir, "**")) > 0, false)
+    error_message = "consumer_extra_source_dir must be null or a directory holding at least one file."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Subnets the functions run in (VPC placement, together with security_group_ids); empty keeps them outside any VPC. The writer needs a route to DynamoDB and both functions one to X-Ray (VPC endpoints or NAT)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.subnet_ids) <= 16 && alltrue([for id in var.subnet_ids : can(regex("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", id))])
+    error_message = "subnet_ids must hold at most 16 subnet IDs, each \"subnet-\" followed by 8 or 17 lowercase hex digits."
+  }
+}
+
+variable "security_group_ids" {
+  description = "Security groups of the functions' network interfaces when subnet_ids is set; required with it."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.security_group_ids) <= 5 && alltrue([for id in var.security_group_ids : can(regex("^sg-([0-9a-f]{8}|[0-9a-f]{17})$", id))])
+    error_message = "security_group_ids must hold at most 5 security group IDs, each \"sg-\" followed by 8 or 17 lowercase hex digits."
+  }
+}
+
+variable "code_signing_config_arn" {
+  description = "Lambda code signing configuration both functions are deployed with; null deploys unsigned packages."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be null or a Lambda code signing configuration ARN (arn:<partition>:lambda:<region>:<account>:code-signing-config:csc-<17 characters>)."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -435,6 +498,11 @@ variable "jwt_audience" {
   description = "Accepted audiences (aud claim) of the JWT authorizer; at least one is required when authorization_type is JWT."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for audience in var.jwt_audience : length(trimspace(audience)) > 0])
+    error_message = "jwt_audience must hold non-blank audience strings."
+  }
 }
 
 variable "throttling_burst_limit" {
@@ -474,5 +542,16 @@ variable "cors" {
   validation {
     condition     = var.cors == null || try(length(var.cors.allow_origins) > 0 && var.cors.max_age >= 0 && var.cors.max_age <= 86400, false)
     error_message = "cors must be null or name at least one origin in allow_origins, with max_age from 0 to 86400 seconds."
+  }
+
+  validation {
+    # API Gateway refuses credentials with the "*" origin, and origins with a path.
+    condition = var.cors == null || try(
+      alltrue([for origin in var.cors.allow_origins : origin == "*" || can(regex("^[a-z][a-z0-9+.-]*://[^/]+$", origin))]) &&
+      alltrue([for method in var.cors.allow_methods : contains(["*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"], method)]) &&
+      !(var.cors.allow_credentials && contains(var.cors.allow_origins, "*")),
+      false
+    )
+    error_message = "cors.allow_origins must be \"*\" or scheme://host[:port] without a path, cors.allow_methods HTTP methods (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS) or \"*\", and allow_credentials needs explicit origins instead of \"*\"."
   }
 }
