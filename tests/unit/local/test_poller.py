@@ -143,8 +143,8 @@ def run_poller(endpoint: str, tmp_path: Path) -> Iterator[Callable[..., StreamPo
     def start(invoker: FakeInvoker, **options: Any) -> StreamPoller:
         options = {
             "state_dir": tmp_path,
-            "poll_interval": 0.02,
-            "refresh_interval": 0.05,
+            "poll_interval": 0.05,
+            "refresh_interval": 0.1,
             "retry_delay": 0.0,
             **options,
         }
