@@ -164,8 +164,15 @@ def test_a_failing_record_is_retried_then_sent_to_the_dlq_while_its_batch_is_log
 
     failure = eventually(dead_letter, timeout=PATIENCE_S * 3, what="the dead-letter message")
 
-    attempts = [line for line in stack.consumer_lines("poison record attempt") if line["name"] == names[2]]
-    assert len(attempts) == mapping["MaximumRetryAttempts"] + 1
+    expected_attempts = mapping["MaximumRetryAttempts"] + 1
+
+    def all_attempts() -> list[dict[str, Any]] | None:
+        # Locally the log is complete once the message is in the queue; CloudWatch Logs may lag behind on AWS.
+        lines = [line for line in stack.consumer_lines("poison record attempt") if line["name"] == names[2]]
+        return lines if len(lines) >= expected_attempts else None
+
+    attempts = eventually(all_attempts, what=f"{expected_attempts} attempts on the failing record")
+    assert len(attempts) == expected_attempts
     batch = failure["DDBStreamBatchInfo"]
     assert batch["startSequenceNumber"] == attempts[0]["sequenceNumber"]
     assert batch["endSequenceNumber"] == attempts[0]["sequenceNumber"]
@@ -175,7 +182,13 @@ def test_a_failing_record_is_retried_then_sent_to_the_dlq_while_its_batch_is_log
     assert failure["requestContext"]["functionArn"].endswith(
         f":function:{stack.outputs['consumer_function_name']}"
     )
-    inserts = [line for line in stack.consumer_lines() if line.get("eventName") == "INSERT"]
+
+    def inserts_of_good_records() -> list[dict[str, Any]] | None:
+        lines = [line for line in stack.consumer_lines() if line.get("eventName") == "INSERT"]
+        logged = {line["keys"]["PK"] for line in lines}
+        return lines if {f"Product#{product_id}" for product_id in ids[:2]} <= logged else None
+
+    inserts = eventually(inserts_of_good_records, what="the INSERT lines of the good records")
     for product_id in ids[:2]:
         logged = [line for line in inserts if line["keys"]["PK"] == f"Product#{product_id}"]
         assert len(logged) == 1, f"Product#{product_id} logged {len(logged)} times"
