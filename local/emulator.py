@@ -144,9 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     if not args.verbose:
-        logging.getLogger("werkzeug").setLevel(
-            logging.WARNING
-        )  # one line per request drowns `make up`'s output
+        # One line per request would drown `make up`'s output.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     stopping = threading.Event()
 
