@@ -1,4 +1,4 @@
-"""The stream poller against the in-process emulator: real table, stream and mapping; a fake function."""
+"""The stream poller against the emulator: a real table, stream and mapping; a fake function."""
 
 from __future__ import annotations
 
