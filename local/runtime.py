@@ -248,6 +248,7 @@ class ExecutionEnvironment:
         self._responses: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._ends: queue.Queue[str | None] = queue.Queue()
         self._init_ms: float | None = None
+        self._peak_mb = 0
 
     def environment(self) -> dict[str, str]:
         """The function's variables, then Lambda's reserved ones, which win as on AWS."""
@@ -357,23 +358,29 @@ class ExecutionEnvironment:
                 return
 
     def _max_memory_mb(self) -> int:
-        try:
-            status = Path(f"/proc/{self._process.pid if self._process else 0}/status").read_text()
-        except OSError:
-            return 0
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                return math.ceil(int(line.split()[1]) / 1024)
-        return 0
+        """The process's peak resident memory (VmHWM), or the last reading once the process is gone."""
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(OSError):
+                status = Path(f"/proc/{self._process.pid}/status").read_text()
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        self._peak_mb = max(self._peak_mb, math.ceil(int(line.split()[1]) / 1024))
+        return self._peak_mb
 
-    def kill(self) -> None:
-        process, self._process = self._process, None
+    def _stop_process(self) -> None:
+        """SIGKILL the process group and reap it; what it printed before is still read, up to EOF."""
+        process = self._process
         if process is None:
             return
+        self._max_memory_mb()  # the last reading is what REPORT shows once the process is gone
         if process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+    def kill(self) -> None:
+        self._stop_process()
+        self._process = None
         if self._control_in is not None:
             with contextlib.suppress(OSError):  # the reading end is gone with the process
                 self._control_in.close()
@@ -407,7 +414,9 @@ class ExecutionEnvironment:
             except queue.Empty:
                 ready = {"init": "timeout"}
             if ready is None or ready.get("init") != "ok":
-                self._wait_end_marker("init")
+                if ready is not None and ready.get("init") == "timeout":
+                    self._stop_process()
+                self._wait_end_marker("init")  # returns at the end of the output when there is no marker
                 self.log.add(f"START RequestId: {request_id} Version: {config.version}\n")
                 error = _init_failure(ready, request_id)
                 init_ms = (time.monotonic() - init_started) * 1000
@@ -437,6 +446,8 @@ class ExecutionEnvironment:
             self._control_in.flush()
             response = self._wait_response(config.timeout_s - (time.monotonic() - started))
         except queue.Empty:
+            self._stop_process()
+            self._wait_end_marker(request_id)  # what it printed before it was stopped comes first
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
             message = f"Task timed out after {config.timeout_s:.2f} seconds"
             self.log.add(f"{stamp} {request_id} {message}\n")

@@ -196,6 +196,7 @@ def test_timeout_kills_the_environment_and_the_next_invocation_starts_cold(
     def slow(event, context):
         if event.get("hang"):
             import time
+            print("hanging now", flush=True)
             time.sleep(60)
         return handler(event, context)
 """
@@ -216,10 +217,26 @@ def test_timeout_kills_the_environment_and_the_next_invocation_starts_cold(
     assert after["invocations"] == 1
     assert after["pid"] != warm["pid"]
     messages = [message for _, message in log_messages(aws, arn)]
-    assert any(f"{timed_out.request_id} Task timed out after 1.00 seconds" in m for m in messages)
-    assert any(
-        m.startswith(f"REPORT RequestId: {timed_out.request_id}") and "Status: timeout" in m for m in messages
-    )
+    start = messages.index(f"START RequestId: {timed_out.request_id} Version: $LATEST\n")
+    assert messages[start + 1] == "hanging now\n"  # printed before the kill, logged before the timeout
+    assert messages[start + 2].endswith(f"Z {timed_out.request_id} Task timed out after 1.00 seconds\n")
+    assert messages[start + 3] == f"END RequestId: {timed_out.request_id}\n"
+    report = messages[start + 4]
+    assert report.startswith(f"REPORT RequestId: {timed_out.request_id}")
+    assert "Status: timeout" in report
+    assert re.search(r"Max Memory Used: [1-9]\d* MB", report), report
+
+
+def test_an_init_phase_longer_than_lambdas_limit_fails_the_invocation(
+    runner: LambdaRunner, deploy: Deploy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("local.runtime.INIT_TIMEOUT_S", 0.5)
+    arn = deploy({"app.py": "import time\ntime.sleep(30)\ndef handler(e, c):\n    return 1\n"})
+
+    result = runner.invoke(arn, {})
+
+    assert result.error is not None
+    assert result.error["errorType"] == "Sandbox.Timedout"
 
 
 def test_a_handler_exception_comes_back_in_lambdas_error_shape_and_the_environment_stays_warm(
