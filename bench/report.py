@@ -165,7 +165,8 @@ def render_throughput(result: ThroughputResult) -> list[str]:
 
 def render_cold_start(result: ColdStartResult) -> list[str]:
     lines = [
-        f"Each command runs in a fresh `python{result.python}` (`-I`), with sys.path set as in Lambda: the "
+        f"Each command runs in a fresh Python {result.python} interpreter (`-I`), with sys.path set as in "
+        "Lambda: the "
         "function's unpacked code package, the unpacked layer's `python/`, then boto3 as the runtime "
         "provides it. "
         "*import* is timed inside the interpreter around the import statement; *process* is the whole "
@@ -189,7 +190,7 @@ def render_cold_start(result: ColdStartResult) -> list[str]:
             rows.append(
                 [
                     f"`{label}`",
-                    _ms(seconds),
+                    _ms(seconds) if label.startswith("import ") else "-",
                     f"{ratio:.2f}x" if ratio is not None else ("1.00x" if label == "import boto3" else "-"),
                     _ms(mode.median_process[label]),
                 ]
@@ -289,8 +290,9 @@ def render_deploy(result: DeployLoopResult) -> list[str]:
         )
     return [
         f"`examples/local` ({result.resources} resources) against the embedded emulator (moto's server on "
-        "127.0.0.1, restarted empty before each apply); packages already built, as on a developer's second "
-        "apply. The plan follows an apply and must propose nothing.",
+        "127.0.0.1, started empty before each apply, with an empty state); the packages are built before the "
+        "first timed apply, as on any apply after a developer's first. The plans follow the last apply and "
+        "must propose nothing (`-detailed-exitcode` 0).",
         "",
         *_table(["step", "runs", "median", "min", "max"], rows),
     ]
