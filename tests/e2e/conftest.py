@@ -41,6 +41,7 @@ ROOT = HERE.parents[1]
 TARGET = os.environ.get("E2E_TARGET", "local")
 # How long a change may take to reach the consumer's log group: seconds locally, longer on AWS.
 PATIENCE_S = 20.0 if TARGET == "local" else 180.0
+DESTROY_TEST = "test_terraform_destroy_succeeds_and_leaves_nothing_behind"
 
 
 def eventually[T](probe: Callable[[], T | None], timeout: float = PATIENCE_S, what: str = "condition") -> T:
@@ -255,3 +256,9 @@ def _aws_stack(state_dir: Path, name: str) -> Iterator[Stack]:
     finally:
         if not stack.destroyed:
             destroy()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The test that destroys the shared stack runs last, whichever file a test lives in."""
+    last = [item for item in items if item.name == DESTROY_TEST]
+    items[:] = [item for item in items if item.name != DESTROY_TEST] + last
