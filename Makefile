@@ -94,6 +94,10 @@ test-terraform: init ## terraform test (mock provider): defaults and variable va
 test-unit: venv ## Unit tests of the handlers and tools
 	$(PY) -m pytest tests/unit
 
+.PHONY: test-security
+test-security: venv ## IAM least privilege: the roles' policies read back from the emulator, and the handlers' calls checked against them
+	$(PY) -m pytest tests/security
+
 .PHONY: test-e2e
 test-e2e: venv ## End to end: apply examples/local to a fresh emulator, drive it through HTTP and AWS APIs
 	$(PY) -m pytest -m e2e tests/e2e
@@ -107,7 +111,7 @@ test-aws: venv ## The end-to-end suite against your AWS account (current credent
 	E2E_TARGET=aws $(PY) -m pytest -m e2e tests/e2e
 
 .PHONY: test
-test: lint validate checkov test-terraform test-unit test-e2e ## Run every test (the command CI runs)
+test: lint validate checkov test-terraform test-unit test-security test-e2e ## Run every test (the command CI runs)
 
 .PHONY: up
 up: venv ## Start the local stack: emulator on 127.0.0.1, examples/local applied to it, API, runner and poller

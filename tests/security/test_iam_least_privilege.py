@@ -1,0 +1,290 @@
+"""The module's IAM policies are least privilege, and enough: read from IAM after applying examples/local.
+
+examples/local is applied to a fresh emulator (as the end-to-end suite does it); every policy of the stack's
+roles is then read back through the IAM API, so what is checked is what Terraform actually created.
+
+- inventory: no wildcard action, a wildcard resource only where tests.security.iam_policies allows it (with
+  its reason), and no action that neither a handler nor an AWS service acting for the function needs;
+- sufficiency: the writer and consumer handlers run against the deployed tables with their deployed
+  environments while every SDK call they make is recorded; each call, and each call AWS makes with the role on
+  the function's behalf, must be allowed by exactly the role's policy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local import ACCESS_KEY, ACCOUNT_ID, REGION, SECRET_KEY, client
+from local.emulator import Emulator
+from tests.e2e.conftest import _apply
+from tests.security.iam_policies import (
+    Call,
+    Statement,
+    denied,
+    needed_actions,
+    parse_policy,
+    to_iam_calls,
+    unexplained_wildcards,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = ("writer", "consumer")
+
+
+@dataclass
+class Deployed:
+    outputs: dict[str, Any]
+    # role name -> its policies' statements; role policies -> document
+    statements: dict[str, list[Statement]]
+    trust_policies: dict[str, dict[str, Any]]
+    attached_policies: dict[str, list[str]]
+    environments: dict[str, dict[str, str]]
+    endpoint: str
+
+
+def _role_name(outputs: dict[str, Any], function: str) -> str:
+    return str(outputs[f"{function}_role_arn"]).rsplit("/", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    state_dir = tmp_path_factory.mktemp("iam")
+    # Stopping the emulator forgets the stack, so nothing needs destroying.
+    with Emulator(port=0) as emulator:
+        outputs, _ = _apply(
+            ROOT / "examples" / "local",
+            state_dir,
+            {"name": f"iam-{uuid.uuid4().hex[:8]}", "endpoint": emulator.endpoint},
+        )
+        iam = client("iam", emulator.endpoint)
+        lambda_ = client("lambda", emulator.endpoint)
+        statements: dict[str, list[Statement]] = {}
+        trust: dict[str, dict[str, Any]] = {}
+        attached: dict[str, list[str]] = {}
+        environments: dict[str, dict[str, str]] = {}
+        for function in FUNCTIONS:
+            role = _role_name(outputs, function)
+            statements[function] = [
+                statement
+                for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]
+                for statement in parse_policy(
+                    iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
+                )
+            ]
+            document = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+            trust[function] = document if isinstance(document, dict) else json.loads(document)
+            attached[function] = [
+                p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+            ]
+            configuration = lambda_.get_function_configuration(
+                FunctionName=outputs[f"{function}_function_name"]
+            )
+            environments[function] = configuration["Environment"]["Variables"]
+        yield Deployed(outputs, statements, trust, attached, environments, emulator.endpoint)
+
+
+# -- inventory --------------------------------------------------------------------------------------------
+
+
+def test_each_role_is_assumable_by_lambda_only_and_holds_no_managed_policy(deployed: Deployed) -> None:
+    for function in FUNCTIONS:
+        assert deployed.attached_policies[function] == [], function
+        (statement,) = deployed.trust_policies[function]["Statement"]
+        assert statement["Effect"] == "Allow"
+        assert statement["Action"] == "sts:AssumeRole"
+        assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+        assert deployed.statements[function], f"the {function} role has no permissions at all"
+
+
+def test_no_policy_allows_a_wildcard_action(deployed: Deployed) -> None:
+    wildcards = [
+        (function, statement.sid, action)
+        for function in FUNCTIONS
+        for statement in deployed.statements[function]
+        for action in statement.actions
+        if "*" in action or "?" in action
+    ]
+    assert wildcards == []
+
+
+def test_wildcard_resources_are_only_the_allowed_ones(deployed: Deployed) -> None:
+    unexplained = {
+        (function, statement.sid): unexplained_wildcards(statement)
+        for function in FUNCTIONS
+        for statement in deployed.statements[function]
+        if unexplained_wildcards(statement)
+    }
+    assert unexplained == {}
+
+
+def test_every_action_is_one_a_handler_or_aws_needs(deployed: Deployed) -> None:
+    for function in FUNCTIONS:
+        granted = {action for statement in deployed.statements[function] for action in statement.actions}
+        assert granted - needed_actions(function) == set(), function
+
+
+def test_resources_are_the_stacks_own(deployed: Deployed) -> None:
+    # Exact ARNs of this stack's table, stream, queue and log groups: no other table or queue of the account.
+    outputs = deployed.outputs
+    resources = {
+        function: {r for s in deployed.statements[function] for r in s.resources if r != "*"}
+        for function in FUNCTIONS
+    }
+    writer_log_group = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{outputs['writer_log_group_name']}:*"
+    consumer_log_group = (
+        f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{outputs['consumer_log_group_name']}:*"
+    )
+    assert resources["writer"] == {outputs["table_arn"], outputs["idempotency_table_arn"], writer_log_group}
+    assert resources["consumer"] == {
+        outputs["table_stream_arn"],
+        f"{outputs['table_arn']}/stream/*",
+        outputs["on_failure_destination_arn"],
+        consumer_log_group,
+    }
+
+
+# -- sufficiency ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Recording:
+    calls: list[Call]
+    statuses: dict[str, int]
+
+
+@pytest.fixture(scope="module")
+def recording(deployed: Deployed, tmp_path_factory: pytest.TempPathFactory) -> Recording:
+    out = tmp_path_factory.mktemp("calls") / "calls.json"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))},
+        "AWS_ENDPOINT_URL": deployed.endpoint,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here; tracing needs no SDK call anyway
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "lambda_src"), str(ROOT)]),
+        "WRITER_ENV": json.dumps(deployed.environments["writer"]),
+        "CONSUMER_ENV": json.dumps(deployed.environments["consumer"]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.security.handler_calls", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    recorded = json.loads(out.read_text())
+    return Recording(to_iam_calls(recorded["calls"], REGION, ACCOUNT_ID), recorded["statuses"])
+
+
+def test_handlers_did_their_job(recording: Recording) -> None:
+    assert recording.statuses == {
+        "create": 201,
+        "read": 200,
+        "update": 200,
+        "create once": 201,
+        "create once, replayed": 201,
+        "create once, other body": 422,
+        "delete": 204,
+        "read deleted": 404,
+        "consumer batch failures": 0,
+    }
+
+
+def test_writer_calls_are_allowed_by_its_policy(deployed: Deployed, recording: Recording) -> None:
+    calls = [call for call in recording.calls if call.origin.startswith("writer")]
+    tables = {call.resource for call in calls}
+    # The recording saw the work on both tables, so the check below is not vacuous.
+    assert tables == {deployed.outputs["table_arn"], deployed.outputs["idempotency_table_arn"]}
+    assert denied(deployed.statements["writer"], calls) == []
+
+
+def test_writer_uses_every_item_action_it_is_granted_on_the_products_table(
+    deployed: Deployed, recording: Recording
+) -> None:
+    table = deployed.outputs["table_arn"]
+    used = {call.action for call in recording.calls if call.resource == table}
+    granted = {a for s in deployed.statements["writer"] if table in s.resources for a in s.actions}
+    assert granted == used
+
+
+def test_consumer_handler_calls_are_allowed_by_its_policy(deployed: Deployed, recording: Recording) -> None:
+    # The built-in consumer only logs and calls no AWS API itself; any call it starts making is checked here.
+    calls = [call for call in recording.calls if call.origin.startswith("consumer")]
+    assert denied(deployed.statements["consumer"], calls) == []
+
+
+def service_calls(outputs: dict[str, Any], function: str) -> list[Call]:
+    """What AWS does with the function's role: logs (Lambda), and for the consumer the mapping's stream reads
+    and its on-failure sends (the requests Lambda's DynamoDB Streams poller makes, per Lambda's docs)."""
+    log_stream = (
+        f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{outputs[f'{function}_log_group_name']}"
+        ":log-stream:2026/11/26/[$LATEST]0123456789abcdef"
+    )
+    calls = [
+        Call("logs:CreateLogStream", log_stream, "Lambda logs"),
+        Call("logs:PutLogEvents", log_stream, "Lambda logs"),
+        Call("xray:PutTraceSegments", "*", "Lambda tracing"),
+        Call("xray:PutTelemetryRecords", "*", "Lambda tracing"),
+    ]
+    if function == "consumer":
+        stream = outputs["table_stream_arn"]
+        calls += [
+            Call("dynamodb:DescribeStream", stream, "event source mapping"),
+            Call("dynamodb:GetShardIterator", stream, "event source mapping"),
+            Call("dynamodb:GetRecords", stream, "event source mapping"),
+            Call("dynamodb:ListStreams", f"{outputs['table_arn']}/stream/*", "event source mapping"),
+            Call("sqs:SendMessage", outputs["on_failure_destination_arn"], "on-failure destination"),
+        ]
+    return calls
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_aws_can_act_for_the_function_with_its_policy(deployed: Deployed, function: str) -> None:
+    assert denied(deployed.statements[function], service_calls(deployed.outputs, function)) == []
+
+
+def test_the_check_fails_for_a_policy_missing_one_action(deployed: Deployed, recording: Recording) -> None:
+    # GIVEN the writer's policy without dynamodb:UpdateItem
+    trimmed = [
+        Statement(s.effect, tuple(a for a in s.actions if a != "dynamodb:UpdateItem"), s.resources, s.sid)
+        for s in deployed.statements["writer"]
+    ]
+    writer_calls = [call for call in recording.calls if call.origin.startswith("writer")]
+    # WHEN the recorded calls are evaluated against it
+    refused = denied(trimmed, writer_calls)
+    # THEN exactly the updates are refused: the product update, and Powertools completing its records
+    assert refused
+    assert {call.action for call in refused} == {"dynamodb:UpdateItem"}
+    assert "writer update" in {call.origin for call in refused}
+
+
+def test_the_check_fails_for_a_policy_on_another_table(deployed: Deployed, recording: Recording) -> None:
+    other_table = deployed.outputs["table_arn"] + "-other"
+    moved = [
+        Statement(
+            s.effect,
+            s.actions,
+            tuple(other_table if r == deployed.outputs["table_arn"] else r for r in s.resources),
+            s.sid,
+        )
+        for s in deployed.statements["writer"]
+    ]
+    writer_calls = [call for call in recording.calls if call.origin.startswith("writer")]
+    assert {call.resource for call in denied(moved, writer_calls)} == {deployed.outputs["table_arn"]}
