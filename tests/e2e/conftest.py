@@ -78,6 +78,9 @@ class Stack:
     destroy: Callable[[], None]
     destroyed: bool = False
     _clients: dict[str, Any] = field(default_factory=dict)
+    # The local target's runner, API front and poller, and the directory holding the poller's checkpoints.
+    services: Services | None = None
+    state_dir: Path | None = None
 
     def aws(self, service: str) -> Any:
         if service not in self._clients:
@@ -213,6 +216,8 @@ def _local_stack(state_dir: Path, name: str) -> Iterator[Stack]:
             credentials=Credentials(ACCESS_KEY, SECRET_KEY),
             region=REGION,
             destroy=stop_then_destroy,
+            services=services,
+            state_dir=state_dir,
         )
         try:
             yield stack
