@@ -68,7 +68,8 @@ class Services:
         runtimes_dir: Path = RUNTIMES_DIR,
     ) -> None:
         self.endpoint = endpoint
-        self.runner = LambdaRunner(endpoint, work_dir, RuntimeInterpreters(runtimes_dir).python)
+        self.interpreters = RuntimeInterpreters(runtimes_dir)
+        self.runner = LambdaRunner(endpoint, work_dir, self.interpreters.python)
         self.poller = StreamPoller(endpoint, self.runner, state_dir=state_dir)
         if api_ids is None:
             pages = client("apigatewayv2", endpoint).get_apis().get("Items", [])
@@ -82,7 +83,19 @@ class Services:
     def urls(self) -> dict[str, str]:
         return {front.api_id: front.url for front in self.fronts}
 
+    def prepare_runtimes(self) -> list[str]:
+        """Creates the interpreter of every Python runtime the emulator's functions use, so that the first
+        invocation does not wait for a virtualenv to be installed; returns those runtimes."""
+        runtimes: set[str] = set()
+        for page in client("lambda", self.endpoint).get_paginator("list_functions").paginate():
+            runtimes.update(f.get("Runtime", "") for f in page["Functions"])
+        python_runtimes = sorted(r for r in runtimes if r.startswith("python3."))
+        for runtime in python_runtimes:
+            self.interpreters.python(runtime)
+        return python_runtimes
+
     def start(self) -> Services:
+        self.prepare_runtimes()
         for front in self.fronts:
             front.start()
         self.poller.start()
@@ -316,6 +329,7 @@ def _up(state_dir: Path, name: str) -> int:
         }
     )
     for runtime in runtimes:
+        # Here rather than in `serve`, so that a first-time install shows up as a step of its own.
         step(f"preparing the {runtime} runtime environment (the AWS SDK only, as in Lambda)")
         RuntimeInterpreters(RUNTIMES_DIR).python(runtime)
 
