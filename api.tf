@@ -1,7 +1,13 @@
 # The HTTP API (API Gateway v2, payload format 2.0) in front of the writer function.
 
 locals {
-  routes = toset(["POST /products", "GET /products/{id}", "PUT /products/{id}", "DELETE /products/{id}"])
+  # The four product routes, plus an ANY route per path: API Gateway prefers a route with the request's method,
+  # so the ANY routes see only methods the path does not serve, and the writer answers those with 405 and
+  # an Allow header instead of API Gateway's bare 404.
+  routes = toset([
+    "POST /products", "GET /products/{id}", "PUT /products/{id}", "DELETE /products/{id}",
+    "ANY /products", "ANY /products/{id}",
+  ])
 }
 
 resource "aws_apigatewayv2_api" "this" {

@@ -306,8 +306,8 @@ run "http_api" {
   }
 
   assert {
-    condition     = toset(keys(aws_apigatewayv2_route.writer)) == toset(["POST /products", "GET /products/{id}", "PUT /products/{id}", "DELETE /products/{id}"])
-    error_message = "The API must have exactly the four product routes."
+    condition     = toset(keys(aws_apigatewayv2_route.writer)) == toset(["POST /products", "GET /products/{id}", "PUT /products/{id}", "DELETE /products/{id}", "ANY /products", "ANY /products/{id}"])
+    error_message = "The API must have exactly the four product routes and an ANY route per path (for 405)."
   }
 
   assert {
