@@ -3,11 +3,13 @@
 # Each zip is named after the sha256 of its inputs (source files, requirements, runtime, architecture and the
 # builder itself), all known at plan time. That hash is the functions' and the layer's source_code_hash, so:
 # - a plan right after apply proposes nothing (the inputs, hence the hash, are unchanged);
-# - changing a handler file changes only that function's hash, and changing a pinned dependency only the layer's;
+# - changing a handler file changes only that function's hash, a file of the shared package (in both code
+#   packages) both functions' hashes, and a pinned dependency only the layer's;
 # - the builder skips a zip that already exists, because its name proves what it contains.
 
 locals {
   source_dir   = "${path.module}/lambda_src"
+  shared_dir   = "${local.source_dir}/shared"
   builder      = "${path.module}/scripts/build_package.py"
   build_dir    = coalesce(var.build_dir, "${path.root}/.build/lambda")
   builder_hash = filesha256(local.builder)
@@ -21,24 +23,33 @@ locals {
       for file in sort(fileset("${local.source_dir}/consumer", "**")) : file
       if !strcontains(file, "__pycache__") && !endswith(file, ".pyc") && !endswith(file, ".pyo")
     ]
+    shared = [
+      for file in sort(fileset(local.shared_dir, "**")) : file
+      if !strcontains(file, "__pycache__") && !endswith(file, ".pyc") && !endswith(file, ".pyo")
+    ]
     consumer_extra = var.consumer_extra_source_dir == null ? [] : [
       for file in sort(fileset(var.consumer_extra_source_dir, "**")) : file
       if !strcontains(file, "__pycache__") && !endswith(file, ".pyc") && !endswith(file, ".pyo")
     ]
   }
 
+  # Archive name => sha256 of every file in each code package, as the builder zips them.
+  shared_files = { for file in local.packaged.shared : "shared/${file}" => filesha256("${local.shared_dir}/${file}") }
+  code_files = {
+    writer = merge(
+      { for file in local.packaged.writer : "writer/${file}" => filesha256("${local.source_dir}/writer/${file}") },
+      local.shared_files,
+    )
+    consumer = merge(
+      { for file in local.packaged.consumer : "consumer/${file}" => filesha256("${local.source_dir}/consumer/${file}") },
+      local.shared_files,
+      { for file in local.packaged.consumer_extra : file => filesha256("${var.consumer_extra_source_dir}/${file}") },
+    )
+  }
+
   input_hashes = {
-    writer = sha256(jsonencode({
-      builder = local.builder_hash
-      files   = { for file in local.packaged.writer : "writer/${file}" => filesha256("${local.source_dir}/writer/${file}") }
-    }))
-    consumer = sha256(jsonencode({
-      builder = local.builder_hash
-      files = merge(
-        { for file in local.packaged.consumer : "consumer/${file}" => filesha256("${local.source_dir}/consumer/${file}") },
-        { for file in local.packaged.consumer_extra : file => filesha256("${var.consumer_extra_source_dir}/${file}") },
-      )
-    }))
+    writer   = sha256(jsonencode({ builder = local.builder_hash, files = local.code_files.writer }))
+    consumer = sha256(jsonencode({ builder = local.builder_hash, files = local.code_files.consumer }))
     layer = sha256(jsonencode({
       builder      = local.builder_hash
       requirements = filesha256("${local.source_dir}/requirements.txt")
@@ -51,12 +62,12 @@ locals {
     writer = {
       hash = local.input_hashes.writer
       path = "${local.build_dir}/writer-${local.input_hashes.writer}.zip"
-      spec = { kind = "code", source = "${local.source_dir}/writer", prefix = "writer", extra_source = null }
+      spec = { kind = "code", source = "${local.source_dir}/writer", prefix = "writer", packages = [local.shared_dir], extra_source = null }
     }
     consumer = {
       hash = local.input_hashes.consumer
       path = "${local.build_dir}/consumer-${local.input_hashes.consumer}.zip"
-      spec = { kind = "code", source = "${local.source_dir}/consumer", prefix = "consumer", extra_source = var.consumer_extra_source_dir }
+      spec = { kind = "code", source = "${local.source_dir}/consumer", prefix = "consumer", packages = [local.shared_dir], extra_source = var.consumer_extra_source_dir }
     }
     layer = {
       hash = local.input_hashes.layer

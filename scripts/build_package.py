@@ -8,7 +8,8 @@ right one and is not rebuilt.
 
 Command line:
 
-    build_package.py code  --source lambda_src/writer --prefix writer [--extra-source DIR] --out writer.zip
+    build_package.py code  --source lambda_src/writer --prefix writer [--package lambda_src/shared ...] \
+                           [--extra-source DIR] --out writer.zip
     build_package.py layer --requirements lambda_src/requirements.txt --runtime python3.13 \
                            --architecture arm64 --out layer.zip
     build_package.py all   --out-dir .build/packages [--runtime ...] [--architecture ...]
@@ -28,6 +29,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 # The earliest timestamp a zip entry can hold; any fixed value makes the bytes independent of file mtimes.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -40,6 +42,8 @@ LAYER_EXCLUDED_TOP_DIRS = frozenset({"bin"})
 PIP_PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# First-party packages under lambda_src/ that both functions import, zipped into each code package.
+SHARED_PACKAGES = ("shared",)
 
 
 class BuildError(Exception):
@@ -91,11 +95,30 @@ def write_zip(entries: dict[str, bytes | Path], out: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def build_code(source: Path, prefix: str, out: Path, extra_source: Path | None = None) -> Path:
-    """Zip one handler package as `prefix/...`, plus the files of `extra_source` at the archive root."""
+def build_code(
+    source: Path,
+    prefix: str,
+    out: Path,
+    extra_source: Path | None = None,
+    packages: Sequence[Path] = (),
+) -> Path:
+    """Zip one handler package as `prefix/...`, each of `packages` under its directory name, and the files of
+    `extra_source` at the archive root.
+
+    The packages are first-party code the handler imports (the shared package): with them in the zip, each
+    function stays one self-contained code package.
+    """
     entries: dict[str, bytes | Path] = dict(collect_files(source, prefix))
     if not entries:
         raise BuildError(f"source directory {source} holds no files to package")
+    for package in packages:
+        name = package.resolve().name
+        if name in {Path(entry).parts[0] for entry in entries}:
+            raise BuildError(f"package {package}: {name}/ is already in the {prefix} package")
+        files = collect_files(package, name)
+        if not files:
+            raise BuildError(f"package directory {package} holds no files to package")
+        entries.update(files)
     if extra_source is not None:
         for name, path in collect_files(extra_source, "").items():
             if name in entries:
@@ -185,7 +208,7 @@ def build_layer(requirements: Path, runtime: str, architecture: str, out: Path) 
     return out
 
 
-def build(spec: dict[str, str | None]) -> Path:
+def build(spec: dict[str, Any]) -> Path:
     """Build one package from a spec (the JSON form); an existing output is already up to date."""
     out = Path(_required(spec, "out"))
     if out.is_file():
@@ -194,11 +217,17 @@ def build(spec: dict[str, str | None]) -> Path:
     kind = spec.get("kind")
     if kind == "code":
         extra = spec.get("extra_source")
+        if extra is not None and not isinstance(extra, str):
+            raise BuildError("extra_source must be a directory path or null")
+        packages = spec.get("packages") or []
+        if not isinstance(packages, list) or not all(isinstance(item, str) and item for item in packages):
+            raise BuildError("packages must be a list of directory paths")
         build_code(
             Path(_required(spec, "source")),
             _required(spec, "prefix"),
             out,
             Path(extra) if extra else None,
+            [Path(item) for item in packages],
         )
     elif kind == "layer":
         build_layer(
@@ -213,9 +242,9 @@ def build(spec: dict[str, str | None]) -> Path:
     return out
 
 
-def _required(spec: dict[str, str | None], key: str) -> str:
+def _required(spec: dict[str, Any], key: str) -> str:
     value = spec.get(key)
-    if not value:
+    if not value or not isinstance(value, str):
         raise BuildError(f"{key} is required")
     return value
 
@@ -223,9 +252,10 @@ def _required(spec: dict[str, str | None], key: str) -> str:
 def build_all(out_dir: Path, runtime: str, architecture: str) -> list[Path]:
     """Build both code packages and the layer from this repository's lambda_src/ (what `make build` runs)."""
     src = REPO_ROOT / "lambda_src"
+    shared = [src / name for name in SHARED_PACKAGES]
     return [
-        build_code(src / "writer", "writer", out_dir / "writer.zip"),
-        build_code(src / "consumer", "consumer", out_dir / "consumer.zip"),
+        build_code(src / "writer", "writer", out_dir / "writer.zip", packages=shared),
+        build_code(src / "consumer", "consumer", out_dir / "consumer.zip", packages=shared),
         build_layer(src / "requirements.txt", runtime, architecture, out_dir / f"layer-{architecture}.zip"),
     ]
 
@@ -239,6 +269,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     code = sub.add_parser("code", help="zip one handler package")
     code.add_argument("--source", type=Path, required=True)
     code.add_argument("--prefix", required=True)
+    code.add_argument(
+        "--package",
+        type=Path,
+        action="append",
+        default=[],
+        dest="packages",
+        help="a package directory zipped under its own name (repeatable)",
+    )
     code.add_argument("--extra-source", type=Path)
     code.add_argument("--out", type=Path, required=True)
     layer = sub.add_parser("layer", help="build the dependency layer")
@@ -265,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise BuildError("--json must be a JSON object")
             build(spec)
         elif args.command == "code":
-            build_code(args.source, args.prefix, args.out, args.extra_source)
+            build_code(args.source, args.prefix, args.out, args.extra_source, args.packages)
         elif args.command == "layer":
             build_layer(args.requirements, args.runtime, args.architecture, args.out)
         else:

@@ -4,7 +4,7 @@ DynamoDB JSON (``{"N": "10.99"}``, ``{"M": {...}}``, ...) becomes ordinary value
 
 - ``S`` -> str, ``BOOL`` -> bool, ``NULL`` -> None, ``M`` -> dict, ``L`` -> list;
 - ``N`` -> ``Decimal`` built from the digits DynamoDB sent, so no number is rounded, including 38-digit ones
-  and those beyond a float's range (``exact_json`` writes them back out digit for digit);
+  and those beyond a float's range (``shared.exact_json`` writes them back out digit for digit);
 - ``B`` -> the base64 text the event carries;
 - ``SS`` / ``NS`` / ``BS`` -> lists sorted by value (strings by code point, numbers numerically, binary by its
   bytes), since JSON has no sets and a stable order makes log lines comparable.

@@ -18,8 +18,9 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from shared import exact_json
 
-from consumer import exact_json, records
+from consumer import records
 
 # Numbers in images are Decimals; this serializer writes them digit for digit instead of as strings or floats.
 logger = Logger(json_serializer=exact_json.dumps)

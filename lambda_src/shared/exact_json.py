@@ -5,8 +5,7 @@ rejects a `Decimal` or, through `default`, turns it into a string or a float. Dy
 `Decimal` with up to 38 significant digits, so a price of 10.99 must be written as `10.99`, never as
 `10.990000000000000213` or `"10.99"`.
 
-This module is kept byte-identical in `writer/` and `consumer/` (a unit test checks it): each Lambda package
-ships only its own directory, so the two functions cannot share it by import.
+The writer answers HTTP requests with it and the consumer writes its log lines with it.
 """
 
 from __future__ import annotations

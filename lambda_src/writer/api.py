@@ -30,8 +30,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException
+from shared import exact_json
 
-from writer import exact_json, idempotency, store
+from writer import idempotency, store
 from writer.validation import (
     ProductFields,
     RequestRejected,

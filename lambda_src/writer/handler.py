@@ -15,8 +15,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from shared import exact_json
 
-from writer import api, exact_json
+from writer import api
 
 # Without a namespace Powertools fails each write after DynamoDB has taken it; fail at start-up instead.
 if not os.environ.get("POWERTOOLS_METRICS_NAMESPACE"):

@@ -1,4 +1,4 @@
-"""exact_json: Decimals out as exact JSON numbers; the writer's and the consumer's copies must not drift."""
+"""shared.exact_json: Decimals out as exact JSON numbers, every other value as compact JSON."""
 
 from __future__ import annotations
 
@@ -7,20 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from consumer import exact_json as consumer_json
 from hypothesis import given
 from hypothesis import strategies as st
-from writer import exact_json as writer_json
-
-LAMBDA_SRC = Path(__file__).resolve().parents[3] / "lambda_src"
-
-
-def test_the_writer_and_consumer_copies_are_identical():
-    # Each Lambda package holds only its own directory, so the module is duplicated rather than shared.
-    writer_copy = (LAMBDA_SRC / "writer" / "exact_json.py").read_bytes()
-    consumer_copy = (LAMBDA_SRC / "consumer" / "exact_json.py").read_bytes()
-
-    assert writer_copy == consumer_copy
+from shared import exact_json
 
 
 @pytest.mark.parametrize(
@@ -47,11 +36,11 @@ def test_the_writer_and_consumer_copies_are_identical():
     ],
 )
 def test_dumps_writes_exact_compact_json(value, text):
-    assert consumer_json.dumps(value) == text
+    assert exact_json.dumps(value) == text
 
 
 def test_unknown_types_are_written_as_their_text():
-    assert consumer_json.dumps({"when": Path("/tmp")}) == '{"when":"/tmp"}'
+    assert exact_json.dumps({"when": Path("/tmp")}) == '{"when":"/tmp"}'
 
 
 decimals = st.decimals(allow_nan=False, allow_infinity=False)
@@ -66,13 +55,13 @@ documents = st.recursive(
 
 @given(documents)
 def test_dumps_round_trips_exactly_through_a_decimal_json_parser(document):
-    text = writer_json.dumps(document)
+    text = exact_json.dumps(document)
 
     assert json.loads(text, parse_float=Decimal) == document
 
 
 @given(decimals)
 def test_every_finite_decimal_keeps_its_digits(number):
-    parsed = json.loads(writer_json.dumps(number), parse_float=Decimal)
+    parsed = json.loads(exact_json.dumps(number), parse_float=Decimal)
 
     assert Decimal(parsed).as_tuple() == number.as_tuple() or (number == parsed and number.is_zero())
