@@ -249,14 +249,22 @@ def _required(spec: dict[str, Any], key: str) -> str:
     return value
 
 
-def build_all(out_dir: Path, runtime: str, architecture: str) -> list[Path]:
-    """Build both code packages and the layer from this repository's lambda_src/ (what `make build` runs)."""
+def build_code_packages(out_dir: Path) -> list[Path]:
+    """writer.zip and consumer.zip from this repository's lambda_src/, each with the shared packages."""
     src = REPO_ROOT / "lambda_src"
     shared = [src / name for name in SHARED_PACKAGES]
     return [
-        build_code(src / "writer", "writer", out_dir / "writer.zip", packages=shared),
-        build_code(src / "consumer", "consumer", out_dir / "consumer.zip", packages=shared),
-        build_layer(src / "requirements.txt", runtime, architecture, out_dir / f"layer-{architecture}.zip"),
+        build_code(src / function, function, out_dir / f"{function}.zip", packages=shared)
+        for function in ("writer", "consumer")
+    ]
+
+
+def build_all(out_dir: Path, runtime: str, architecture: str) -> list[Path]:
+    """Build both code packages and the layer from this repository's lambda_src/ (what `make build` runs)."""
+    requirements = REPO_ROOT / "lambda_src" / "requirements.txt"
+    return [
+        *build_code_packages(out_dir),
+        build_layer(requirements, runtime, architecture, out_dir / f"layer-{architecture}.zip"),
     ]
 
 

@@ -17,6 +17,7 @@ from scripts import build_package
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILDER = REPO_ROOT / "scripts" / "build_package.py"
 REQUIREMENTS = REPO_ROOT / "lambda_src" / "requirements.txt"
+SHARED_SOURCE = REPO_ROOT / "lambda_src" / "shared"
 
 
 def sha256(path: Path) -> str:
@@ -36,9 +37,24 @@ def make_source(root: Path) -> Path:
     return source
 
 
+def make_shared(root: Path) -> Path:
+    """A first-party package both handlers import, with byte code beside its sources."""
+    shared = root / "shared"
+    (shared / "__pycache__").mkdir(parents=True)
+    (shared / "__init__.py").write_text("")
+    (shared / "codec.py").write_text("def dumps(value):\n    return str(value)\n")
+    (shared / "__pycache__" / "codec.cpython-313.pyc").write_bytes(b"\x00byte code")
+    return shared
+
+
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
     return make_source(tmp_path / "src")
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Path:
+    return make_shared(tmp_path / "src")
 
 
 def test_code_package_is_byte_identical_when_built_twice(source: Path, tmp_path: Path) -> None:
@@ -97,6 +113,74 @@ def test_extra_source_cannot_overwrite_the_handler_package(source: Path, tmp_pat
     assert not (tmp_path / "writer.zip").exists()
 
 
+def test_packages_are_zipped_under_their_directory_name_beside_the_handler_package(
+    source: Path, shared: Path, tmp_path: Path
+) -> None:
+    out = build_package.build_code(source, "writer", tmp_path / "writer.zip", packages=[shared])
+
+    with zipfile.ZipFile(out) as archive:
+        assert archive.namelist() == [
+            "shared/__init__.py",
+            "shared/codec.py",
+            "writer/__init__.py",
+            "writer/handler.py",
+            "writer/sub/util.py",
+        ]
+        assert archive.read("shared/codec.py") == (shared / "codec.py").read_bytes()
+
+
+def test_a_package_cannot_replace_the_handler_package_or_another_package(
+    source: Path, shared: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(build_package.BuildError, match=r"writer/ is already in the writer package"):
+        build_package.build_code(source, "writer", tmp_path / "a.zip", packages=[source])
+    with pytest.raises(build_package.BuildError, match=r"shared/ is already in the writer package"):
+        build_package.build_code(source, "writer", tmp_path / "b.zip", packages=[shared, shared])
+    assert not list(tmp_path.glob("*.zip"))
+
+
+def test_an_empty_or_missing_package_is_an_error(source: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "empty" / "__pycache__" / "x.cpython-313.pyc").write_bytes(b"\x00")
+
+    with pytest.raises(build_package.BuildError, match="holds no files"):
+        build_package.build_code(source, "writer", tmp_path / "out.zip", packages=[tmp_path / "empty"])
+    with pytest.raises(build_package.BuildError, match="does not exist"):
+        build_package.build_code(source, "writer", tmp_path / "out.zip", packages=[tmp_path / "missing"])
+
+
+def test_extra_source_cannot_overwrite_a_package(source: Path, shared: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "extra"
+    (extra / "shared").mkdir(parents=True)
+    (extra / "shared" / "codec.py").write_text("")
+
+    with pytest.raises(build_package.BuildError, match=r"would overwrite shared/codec\.py"):
+        build_package.build_code(source, "writer", tmp_path / "w.zip", extra_source=extra, packages=[shared])
+
+
+def test_both_code_packages_hold_the_shared_package_and_are_byte_identical_when_built_twice(
+    tmp_path: Path,
+) -> None:
+    first = build_package.build_code_packages(tmp_path / "one")
+    second = build_package.build_code_packages(tmp_path / "two")
+
+    assert [path.name for path in first] == ["writer.zip", "consumer.zip"]
+    assert [sha256(path) for path in first] == [sha256(path) for path in second]
+    shared_sources = sorted(
+        f"shared/{path.relative_to(SHARED_SOURCE).as_posix()}"
+        for path in SHARED_SOURCE.rglob("*.py")
+        if "__pycache__" not in path.parts
+    )
+    assert "shared/exact_json.py" in shared_sources
+    for path, function in zip(first, ("writer", "consumer"), strict=True):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            # Only the function's own package and the shared one: the other function's code stays out.
+            assert {name.split("/", 1)[0] for name in names} == {function, "shared"}
+            assert sorted(name for name in names if name.startswith("shared/")) == shared_sources
+            assert archive.read("shared/exact_json.py") == (SHARED_SOURCE / "exact_json.py").read_bytes()
+
+
 def test_empty_or_missing_source_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
 
@@ -116,9 +200,16 @@ def test_an_existing_output_is_trusted_and_not_rebuilt(source: Path, tmp_path: P
     assert out.read_bytes() == b"built earlier"
 
 
-def test_json_command_line_is_what_terraform_runs(source: Path, tmp_path: Path) -> None:
+def test_json_command_line_is_what_terraform_runs(source: Path, shared: Path, tmp_path: Path) -> None:
     out = tmp_path / "nested" / "writer.zip"
-    spec = {"kind": "code", "source": str(source), "prefix": "writer", "extra_source": None, "out": str(out)}
+    spec = {
+        "kind": "code",
+        "source": str(source),
+        "prefix": "writer",
+        "packages": [str(shared)],
+        "extra_source": None,
+        "out": str(out),
+    }
 
     result = subprocess.run(
         [sys.executable, str(BUILDER), "--json", json.dumps(spec)],
@@ -129,6 +220,8 @@ def test_json_command_line_is_what_terraform_runs(source: Path, tmp_path: Path) 
 
     assert result.returncode == 0, result.stderr
     assert zipfile.ZipFile(out).namelist() == [
+        "shared/__init__.py",
+        "shared/codec.py",
         "writer/__init__.py",
         "writer/handler.py",
         "writer/sub/util.py",
@@ -147,6 +240,36 @@ def test_json_command_line_reports_a_bad_spec(tmp_path: Path) -> None:
 
     assert result.returncode == 1
     assert "kind must be 'code' or 'layer'" in result.stderr
+
+
+@pytest.mark.parametrize("packages", ["lambda_src/shared", [""], [None]])
+def test_packages_that_are_not_a_list_of_paths_are_rejected(packages: object, tmp_path: Path) -> None:
+    spec = {
+        "kind": "code",
+        "source": "s",
+        "prefix": "writer",
+        "packages": packages,
+        "out": str(tmp_path / "x.zip"),
+    }
+
+    with pytest.raises(build_package.BuildError, match="packages must be a list of directory paths"):
+        build_package.build(spec)
+
+
+def test_code_command_line_takes_repeated_packages(source: Path, shared: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "__init__.py").write_text("")
+    out = tmp_path / "writer.zip"
+    packages = ["--package", str(shared), "--package", str(other)]
+
+    status = build_package.main(
+        ["code", "--source", str(source), "--prefix", "writer", *packages, "--out", str(out)]
+    )
+
+    assert status == 0
+    names = zipfile.ZipFile(out).namelist()
+    assert {"shared/codec.py", "other/__init__.py", "writer/handler.py"} <= set(names)
 
 
 @pytest.mark.parametrize(("runtime", "version"), [("python3.13", "3.13"), ("python3.12", "3.12")])
