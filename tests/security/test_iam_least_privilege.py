@@ -1,7 +1,9 @@
 """The module's IAM policies are least privilege, and enough: read from IAM after applying examples/local.
 
-examples/local is applied to a fresh emulator (as the end-to-end suite does it); every policy of the stack's
-roles is then read back through the IAM API, so what is checked is what Terraform actually created.
+examples/local (the defaults) and tests/security/hardened (customer-managed key, VPC placement, SNS
+destination: every input that changes a policy) are each applied to a fresh emulator, as the end-to-end suite
+does it; every policy of the stack's roles is then read back through the IAM API, so what is checked is what
+Terraform created.
 
 - inventory: no wildcard action, a wildcard resource only where tests.security.iam_policies allows it (with
   its reason), and no action that neither a handler nor an AWS service acting for the function needs;
@@ -39,6 +41,7 @@ from tests.security.iam_policies import (
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ("writer", "consumer")
+CONFIGURATIONS = {"defaults": ROOT / "examples" / "local", "hardened": Path(__file__).parent / "hardened"}
 
 
 @dataclass
@@ -50,22 +53,29 @@ class Deployed:
     attached_policies: dict[str, list[str]]
     environments: dict[str, dict[str, str]]
     endpoint: str
+    kms_key_arn: str | None = None
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
 
 
 def _role_name(outputs: dict[str, Any], function: str) -> str:
     return str(outputs[f"{function}_role_arn"]).rsplit("/", 1)[1]
 
 
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    state_dir = tmp_path_factory.mktemp("iam")
+@pytest.fixture(scope="module", params=sorted(CONFIGURATIONS))
+def deployed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    state_dir = tmp_path_factory.mktemp(f"iam-{request.param}")
     # Stopping the emulator forgets the stack, so nothing needs destroying.
     with Emulator(port=0) as emulator:
         outputs, _ = _apply(
-            ROOT / "examples" / "local",
+            CONFIGURATIONS[request.param],
             state_dir,
             {"name": f"iam-{uuid.uuid4().hex[:8]}", "endpoint": emulator.endpoint},
         )
+        hardening = {
+            key: outputs.pop(key, None) for key in ("kms_key_arn", "subnet_ids", "security_group_ids")
+        }
+        outputs = outputs.pop("module", None) or outputs
         iam = client("iam", emulator.endpoint)
         lambda_ = client("lambda", emulator.endpoint)
         statements: dict[str, list[Statement]] = {}
@@ -90,7 +100,17 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
                 FunctionName=outputs[f"{function}_function_name"]
             )
             environments[function] = configuration["Environment"]["Variables"]
-        yield Deployed(outputs, statements, trust, attached, environments, emulator.endpoint)
+        yield Deployed(
+            outputs,
+            statements,
+            trust,
+            attached,
+            environments,
+            emulator.endpoint,
+            hardening["kms_key_arn"],
+            tuple(hardening["subnet_ids"] or ()),
+            tuple(hardening["security_group_ids"] or ()),
+        )
 
 
 # -- inventory --------------------------------------------------------------------------------------------
@@ -144,12 +164,25 @@ def test_resources_are_the_stacks_own(deployed: Deployed) -> None:
     consumer_log_group = (
         f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{outputs['consumer_log_group_name']}:*"
     )
-    assert resources["writer"] == {outputs["table_arn"], outputs["idempotency_table_arn"], writer_log_group}
+    # With the hardening inputs both roles also name the key, the subnets, the groups and their interfaces.
+    both = {deployed.kms_key_arn} if deployed.kms_key_arn else set()
+    if deployed.subnet_ids:
+        ec2 = f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}"
+        both |= {f"{ec2}:network-interface/*"}
+        both |= {f"{ec2}:subnet/{subnet}" for subnet in deployed.subnet_ids}
+        both |= {f"{ec2}:security-group/{group}" for group in deployed.security_group_ids}
+    assert resources["writer"] == {
+        outputs["table_arn"],
+        outputs["idempotency_table_arn"],
+        writer_log_group,
+        *both,
+    }
     assert resources["consumer"] == {
         outputs["table_stream_arn"],
         f"{outputs['table_arn']}/stream/*",
         outputs["on_failure_destination_arn"],
         consumer_log_group,
+        *both,
     }
 
 
@@ -230,9 +263,11 @@ def test_consumer_handler_calls_are_allowed_by_its_policy(deployed: Deployed, re
     assert denied(deployed.statements["consumer"], calls) == []
 
 
-def service_calls(outputs: dict[str, Any], function: str) -> list[Call]:
-    """What AWS does with the function's role: logs (Lambda), and for the consumer the mapping's stream reads
-    and its on-failure sends (the requests Lambda's DynamoDB Streams poller makes, per Lambda's docs)."""
+def service_calls(deployed: Deployed, function: str) -> list[Call]:
+    """What AWS does with the function's role, per the services' docs: Lambda's logs and traces; for the
+    consumer the mapping's stream reads and on-failure sends; with a customer-managed key, the data keys for
+    those reads and sends; in a VPC, the function's network interfaces."""
+    outputs = deployed.outputs
     log_stream = (
         f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{outputs[f'{function}_log_group_name']}"
         ":log-stream:2026/11/26/[$LATEST]0123456789abcdef"
@@ -250,14 +285,40 @@ def service_calls(outputs: dict[str, Any], function: str) -> list[Call]:
             Call("dynamodb:GetShardIterator", stream, "event source mapping"),
             Call("dynamodb:GetRecords", stream, "event source mapping"),
             Call("dynamodb:ListStreams", f"{outputs['table_arn']}/stream/*", "event source mapping"),
-            Call("sqs:SendMessage", outputs["on_failure_destination_arn"], "on-failure destination"),
+        ]
+        destination = outputs["on_failure_destination_arn"]
+        send = "sns:Publish" if destination.split(":")[2] == "sns" else "sqs:SendMessage"
+        calls.append(Call(send, destination, "on-failure destination"))
+    if deployed.kms_key_arn:
+        calls += [
+            Call("kms:GenerateDataKey", deployed.kms_key_arn, "encrypted destination"),
+            Call("kms:Decrypt", deployed.kms_key_arn, "encrypted table, stream and destination"),
+        ]
+    if deployed.subnet_ids:
+        ec2 = f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}"
+        interface = f"{ec2}:network-interface/eni-0123456789abcdef0"
+        calls += [
+            Call("ec2:CreateNetworkInterface", interface, "VPC placement"),
+            *(
+                Call("ec2:CreateNetworkInterface", f"{ec2}:subnet/{s}", "VPC placement")
+                for s in deployed.subnet_ids
+            ),
+            *(
+                Call("ec2:CreateNetworkInterface", f"{ec2}:security-group/{g}", "VPC placement")
+                for g in deployed.security_group_ids
+            ),
+            Call("ec2:DescribeNetworkInterfaces", "*", "VPC placement"),
+            Call("ec2:DescribeSubnets", "*", "VPC placement"),
+            Call("ec2:DeleteNetworkInterface", interface, "VPC placement"),
+            Call("ec2:AssignPrivateIpAddresses", interface, "VPC placement"),
+            Call("ec2:UnassignPrivateIpAddresses", interface, "VPC placement"),
         ]
     return calls
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_aws_can_act_for_the_function_with_its_policy(deployed: Deployed, function: str) -> None:
-    assert denied(deployed.statements[function], service_calls(deployed.outputs, function)) == []
+    assert denied(deployed.statements[function], service_calls(deployed, function)) == []
 
 
 def test_the_check_fails_for_a_policy_missing_one_action(deployed: Deployed, recording: Recording) -> None:
