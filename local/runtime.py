@@ -135,9 +135,14 @@ class RuntimeInterpreters:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if stamp.exists() and stamp.read_text() == wanted:
                 return python
-            base = subprocess.run(
-                [str(ROOT / "scripts" / "find-python.sh"), minor], check=True, capture_output=True, text=True
-            ).stdout.strip()
+            found = subprocess.run(
+                [str(ROOT / "scripts" / "find-python.sh"), minor], check=False, capture_output=True, text=True
+            )
+            if found.returncode != 0:
+                raise UnsupportedRuntimeError(
+                    f"{runtime} needs a Python {minor} interpreter: {found.stderr.strip()}"
+                )
+            base = found.stdout.strip()
             log.info("creating the %s runtime environment in %s with %s", runtime, venv, base)
             shutil.rmtree(venv, ignore_errors=True)
             subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -164,7 +169,7 @@ class RuntimeInterpreters:
 
 
 class UnsupportedRuntimeError(Exception):
-    pass
+    """The function's runtime cannot run here: not Python, or no interpreter of its version."""
 
 
 class _LogStream:

@@ -27,7 +27,7 @@ from typing import Any
 from local import ACCESS_KEY, REGION, SECRET_KEY, client
 from local.api import ApiFront
 from local.poller import StreamPoller
-from local.runtime import LambdaRunner, RuntimeInterpreters
+from local.runtime import LambdaRunner, RuntimeInterpreters, UnsupportedRuntimeError
 
 log = logging.getLogger(__name__)
 
@@ -467,6 +467,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             return serve(args.endpoint, args.api_id, args.port, args.state_dir)
         return logs(args.group, args.follow)
-    except StackError as error:
+    except (StackError, UnsupportedRuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

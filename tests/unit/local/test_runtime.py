@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from local.runtime import LambdaRunner, RuntimeInterpreters
+from local.runtime import LambdaRunner, RuntimeInterpreters, UnsupportedRuntimeError
 
 Deploy = Callable[..., str]
 
@@ -420,5 +420,10 @@ def test_the_runtime_interpreter_has_the_aws_sdk_and_nothing_else(tmp_path: Path
     out = subprocess.run([str(python), "-I", "-c", check], check=True, capture_output=True, text=True).stdout
 
     assert out.strip() == "(3, 13) None None"
-    with pytest.raises(Exception, match="Python runtimes only"):
+    with pytest.raises(UnsupportedRuntimeError, match="Python runtimes only"):
         interpreters.python("nodejs22.x")
+
+
+def test_a_runtime_without_an_interpreter_on_this_machine_is_reported_as_such(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedRuntimeError, match=r"python3\.99 needs a Python 3\.99 interpreter"):
+        RuntimeInterpreters(tmp_path).python("python3.99")
