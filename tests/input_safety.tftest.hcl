@@ -79,6 +79,7 @@ run "rejects_kms_key_id_alone" {
   expect_failures = [var.kms_key_arn]
 }
 
+# AWS takes S3 buckets too, but the consumer role could not write to one: rejected rather than silently broken.
 run "rejects_on_failure_destination_arn_s3" {
   command = plan
 
@@ -313,5 +314,37 @@ run "accepts_valid_values" {
   assert {
     condition     = length(aws_lambda_function.writer.vpc_config[0].subnet_ids) == 16
     error_message = "Sixteen subnets are within Lambda's limit."
+  }
+}
+
+# The longest accepted name, with the longest suffix the module appends to it, still fits every AWS name limit.
+run "longest_name_fits_every_derived_name" {
+  command = plan
+
+  variables {
+    name               = "a23456789-123456789-123456789-12"
+    authorization_type = "JWT"
+    jwt_issuer         = "https://issuer.example.com/"
+    jwt_audience       = ["products"]
+  }
+
+  assert {
+    condition = alltrue([
+      length(var.name) == 32,
+      length(aws_lambda_function.writer.function_name) <= 64,
+      length(aws_lambda_function.consumer.function_name) <= 64,
+      length(aws_lambda_layer_version.dependencies.layer_name) <= 64,
+      length(aws_iam_role.writer.name) <= 64,
+      length(aws_iam_role.consumer.name) <= 64,
+      length(aws_iam_role_policy.writer.name) <= 128,
+      length(aws_iam_role_policy.consumer.name) <= 128,
+      length(aws_sqs_queue.dead_letter[0].name) <= 80,
+      length(aws_dynamodb_table.products.name) <= 255,
+      length(aws_dynamodb_table.idempotency[0].name) <= 255,
+      length(aws_apigatewayv2_api.this.name) <= 128,
+      length(aws_apigatewayv2_authorizer.jwt[0].name) <= 128,
+      length(aws_cloudwatch_log_group.api_access.name) <= 512,
+    ])
+    error_message = "A 32-character name must give names within Lambda's, IAM's, SQS's, DynamoDB's, API Gateway's and CloudWatch Logs' limits."
   }
 }
