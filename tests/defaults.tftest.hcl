@@ -179,8 +179,16 @@ run "packaging" {
   }
 
   assert {
-    condition     = alltrue([for f in concat(local.packaged.writer, local.packaged.consumer) : !strcontains(f, "__pycache__") && !endswith(f, ".pyc")])
+    condition     = alltrue([for f in concat(local.packaged.writer, local.packaged.consumer, local.packaged.shared) : !strcontains(f, "__pycache__") && !endswith(f, ".pyc")])
     error_message = "Byte code must not be part of the package inputs."
+  }
+
+  assert {
+    condition = contains(keys(local.shared_files), "shared/exact_json.py") && alltrue([
+      for name in ["writer", "consumer"] :
+      local.packages[name].spec.packages == [local.shared_dir] && alltrue([for file, hash in local.shared_files : local.code_files[name][file] == hash])
+    ])
+    error_message = "Both code packages must hold the shared package, and its files must be part of both input hashes."
   }
 
   assert {

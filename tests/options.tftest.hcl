@@ -368,7 +368,10 @@ run "consumer_seam" {
   assert {
     condition = local.input_hashes.consumer != sha256(jsonencode({
       builder = local.builder_hash
-      files   = { for file in local.packaged.consumer : "consumer/${file}" => filesha256("${local.source_dir}/consumer/${file}") }
+      files = merge(
+        { for file in local.packaged.consumer : "consumer/${file}" => filesha256("${local.source_dir}/consumer/${file}") },
+        local.shared_files,
+      )
     }))
     error_message = "Extra source files must change the consumer's input hash."
   }
