@@ -364,22 +364,48 @@ def _show(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def _print_summary(endpoint: str, api_url: str, outputs: dict[str, Any]) -> None:
+def _create_command(api_url: str, authorization: str) -> tuple[str, str]:
+    """How to call POST /products under the route's authorization: (explanation, curl command)."""
     body = '{"name": "my product", "price": 10, "category": "furniture"}'
+    lines = [f"curl -sS -X POST '{api_url}/products'"]
+    if authorization == "AWS_IAM":
+        explanation = "a SigV4-signed request, as the AWS_IAM route requires"
+        lines.append(f"--aws-sigv4 'aws:amz:{REGION}:execute-api' --user '{ACCESS_KEY}:{SECRET_KEY}'")
+    elif authorization == "JWT":
+        explanation = (
+            "with a JWT of the authorizer's issuer and audience (its signature is not checked locally)"
+        )
+        lines.append('-H "authorization: Bearer $TOKEN"')
+    else:
+        explanation = f"the route's authorization is {authorization}"
+    lines += ["-H 'content-type: application/json'", f"-d '{body}'"]
+    return explanation, " \\\n    ".join(lines)
+
+
+def _print_summary(endpoint: str, api_url: str, outputs: dict[str, Any]) -> None:
+    routes = sorted(
+        client("apigatewayv2", endpoint).get_routes(ApiId=outputs["api_id"])["Items"],
+        key=lambda route: (route["RouteKey"].split(" ")[-1], route["RouteKey"]),
+    )
+    route_lines = "\n".join(
+        f"    {route['RouteKey']:<26} {route.get('AuthorizationType', 'NONE')}" for route in routes
+    )
+    create = next((route for route in routes if route["RouteKey"] == "POST /products"), None)
+    explanation, command = _create_command(
+        api_url, create.get("AuthorizationType", "NONE") if create else "NONE"
+    )
     group = outputs["consumer_log_group_name"]
     print(
         f"""
 The local stack is up.
 
-  API:       {api_url}   (routes: POST /products, GET|PUT|DELETE /products/{{id}}; AWS_IAM authorization)
+  API:       {api_url}
+{route_lines}
   emulator:  {endpoint}   (every AWS API; credentials {ACCESS_KEY} / {SECRET_KEY}, region {REGION})
 
-Create a product (a SigV4-signed request, as the routes require):
+Create a product ({explanation}):
 
-  curl -sS -X POST '{api_url}/products' \\
-    --aws-sigv4 'aws:amz:{REGION}:execute-api' --user '{ACCESS_KEY}:{SECRET_KEY}' \\
-    -H 'content-type: application/json' \\
-    -d '{body}'
+  {command}
 
 Read what the consumer logged ({group}):
 
