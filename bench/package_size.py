@@ -106,16 +106,20 @@ def build_packages(architecture: str, out_root: Path = PACKAGES_DIR) -> Path:
 
 
 def discover(packages_dir: Path) -> list[Package]:
-    """Classify the builder's zips by content: a layer holds only `python/`, a code zip holds one package."""
+    """Classify the builder's zips by content: a layer holds only `python/`, a code zip an entry point."""
     found = []
     for path in sorted(packages_dir.glob("*.zip")):
         with zipfile.ZipFile(path) as archive:
-            tops = {name.split("/", 1)[0] for name in archive.namelist() if name}
+            names = [name for name in archive.namelist() if name]
+        tops = {name.split("/", 1)[0] for name in names}
         if tops == {"python"}:
             found.append(Package("layer", path.stem, path))
         else:
-            packages = sorted(top for top in tops if "." not in top)
-            found.append(Package("code", packages[0] if len(packages) == 1 else path.stem, path))
+            # Named after the package holding the entry point: a code zip may carry shared packages too.
+            handlers = sorted(
+                name.split("/")[0] for name in names if name.count("/") == 1 and name.endswith("/handler.py")
+            )
+            found.append(Package("code", handlers[0] if len(handlers) == 1 else path.stem, path))
     if not found:
         raise FileNotFoundError(f"no package zips in {packages_dir}: run `make build` first")
     return found

@@ -61,6 +61,7 @@ def packages(tmp_path: Path) -> Path:
                 f"{function}/__init__.py": "",
                 f"{function}/handler.py": "import json\nimport benchlayer\n",
                 f"{function}/notes.txt": "x" * 3000,
+                "shared/__init__.py": "",
             },
         )
     _write_zip(
