@@ -186,7 +186,7 @@ run "packaging" {
   assert {
     condition = contains(keys(local.shared_files), "shared/exact_json.py") && alltrue([
       for name in ["writer", "consumer"] :
-      local.packages[name].spec.packages == [local.shared_dir] && alltrue([for file, hash in local.shared_files : local.code_files[name][file] == hash])
+      local.packages[name].spec.packages == [local.shared_dir] && alltrue([for file, hash in local.shared_files : lookup(local.code_files[name], file, null) == hash])
     ])
     error_message = "Both code packages must hold the shared package, and its files must be part of both input hashes."
   }
