@@ -233,7 +233,8 @@ def test_duplicate_while_the_first_is_in_progress_gets_409(invoke, table, idempo
     first.start()
     assert entered.wait(10)
 
-    # WHEN the duplicate arrives while the first is still running
+    # WHEN the duplicate arrives while the first is still running (it runs to its end while the first is
+    # parked in the store call: the two never interleave in the resolver, whose current event is shared)
     try:
         duplicate = post(invoke)
     finally:
