@@ -14,12 +14,14 @@ Terraform created.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ import pytest
 
 from local import ACCESS_KEY, ACCOUNT_ID, REGION, SECRET_KEY, client
 from local.emulator import Emulator
+from local.stack import terraform_env
 from tests.e2e.conftest import _apply
 from tests.security.iam_policies import (
     Call,
@@ -62,55 +65,69 @@ def _role_name(outputs: dict[str, Any], function: str) -> str:
     return str(outputs[f"{function}_role_arn"]).rsplit("/", 1)[1]
 
 
-@pytest.fixture(scope="module", params=sorted(CONFIGURATIONS))
-def deployed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    state_dir = tmp_path_factory.mktemp(f"iam-{request.param}")
-    # Stopping the emulator forgets the stack, so nothing needs destroying.
-    with Emulator(port=0) as emulator:
-        outputs, _ = _apply(
-            CONFIGURATIONS[request.param],
-            state_dir,
-            {"name": f"iam-{uuid.uuid4().hex[:8]}", "endpoint": emulator.endpoint},
-        )
-        hardening = {
-            key: outputs.pop(key, None) for key in ("kms_key_arn", "subnet_ids", "security_group_ids")
-        }
-        outputs = outputs.pop("module", None) or outputs
-        iam = client("iam", emulator.endpoint)
-        lambda_ = client("lambda", emulator.endpoint)
-        statements: dict[str, list[Statement]] = {}
-        trust: dict[str, dict[str, Any]] = {}
-        attached: dict[str, list[str]] = {}
-        environments: dict[str, dict[str, str]] = {}
-        for function in FUNCTIONS:
-            role = _role_name(outputs, function)
-            statements[function] = [
-                statement
-                for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]
-                for statement in parse_policy(
-                    iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
-                )
-            ]
-            document = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
-            trust[function] = document if isinstance(document, dict) else json.loads(document)
-            attached[function] = [
-                p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
-            ]
-            configuration = lambda_.get_function_configuration(
-                FunctionName=outputs[f"{function}_function_name"]
+def _deploy(configuration: str, endpoint: str, state_dir: Path) -> Deployed:
+    outputs, _ = _apply(
+        CONFIGURATIONS[configuration],
+        state_dir,
+        {"name": f"iam-{uuid.uuid4().hex[:8]}", "endpoint": endpoint},
+    )
+    hardening = {key: outputs.pop(key, None) for key in ("kms_key_arn", "subnet_ids", "security_group_ids")}
+    outputs = outputs.pop("module", None) or outputs
+    iam = client("iam", endpoint)
+    lambda_ = client("lambda", endpoint)
+    statements: dict[str, list[Statement]] = {}
+    trust: dict[str, dict[str, Any]] = {}
+    attached: dict[str, list[str]] = {}
+    environments: dict[str, dict[str, str]] = {}
+    for function in FUNCTIONS:
+        role = _role_name(outputs, function)
+        statements[function] = [
+            statement
+            for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]
+            for statement in parse_policy(
+                iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
             )
-            environments[function] = configuration["Environment"]["Variables"]
-        yield Deployed(
-            outputs,
-            statements,
-            trust,
-            attached,
-            environments,
-            emulator.endpoint,
-            hardening["kms_key_arn"],
-            tuple(hardening["subnet_ids"] or ()),
-            tuple(hardening["security_group_ids"] or ()),
-        )
+        ]
+        document = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+        trust[function] = document if isinstance(document, dict) else json.loads(document)
+        attached[function] = [
+            p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+        ]
+        configuration_ = lambda_.get_function_configuration(FunctionName=outputs[f"{function}_function_name"])
+        environments[function] = configuration_["Environment"]["Variables"]
+    return Deployed(
+        outputs,
+        statements,
+        trust,
+        attached,
+        environments,
+        endpoint,
+        hardening["kms_key_arn"],
+        tuple(hardening["subnet_ids"] or ()),
+        tuple(hardening["security_group_ids"] or ()),
+    )
+
+
+@pytest.fixture(scope="module")
+def deployments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Deployed]]:
+    """Every configuration, each on an emulator of its own, applied side by side (an apply mostly waits)."""
+    with contextlib.ExitStack() as running, ThreadPoolExecutor(len(CONFIGURATIONS)) as pool:
+        # Terraform's CLI configuration is written once here: two applies writing it at once would collide.
+        config = terraform_env(tmp_path_factory.mktemp("terraform")).get("TF_CLI_CONFIG_FILE")
+        if config:
+            running.enter_context(pytest.MonkeyPatch.context()).setenv("TF_CLI_CONFIG_FILE", config)
+        # Stopping an emulator forgets its stack, so nothing needs destroying.
+        emulators = {name: running.enter_context(Emulator(port=0)) for name in CONFIGURATIONS}
+        futures = {
+            name: pool.submit(_deploy, name, emulator.endpoint, tmp_path_factory.mktemp(f"iam-{name}"))
+            for name, emulator in emulators.items()
+        }
+        yield {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture(scope="module", params=sorted(CONFIGURATIONS))
+def deployed(request: pytest.FixtureRequest, deployments: dict[str, Deployed]) -> Deployed:
+    return deployments[request.param]
 
 
 # -- inventory --------------------------------------------------------------------------------------------
