@@ -32,6 +32,7 @@ import contextlib
 import fnmatch
 import json
 import logging
+import queue
 import re
 import threading
 import time
@@ -495,10 +496,14 @@ def function_arn_of(integration: dict[str, Any]) -> str:
 
 
 class _AccessLog:
+    """Writes access log events from a thread of its own, as API Gateway delivers them: after the response."""
+
     def __init__(self, logs: Any) -> None:
         self._logs = logs
         self._streams: set[tuple[str, str]] = set()
-        self._lock = threading.Lock()
+        self._queue: queue.Queue[tuple[str, str, dict[str, Any]] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._send_loop, name="api-access-log", daemon=True)
+        self._thread.start()
 
     def write(self, stage: dict[str, Any], values: Mapping[str, Any]) -> None:
         settings = stage.get("AccessLogSettings") or {}
@@ -514,17 +519,45 @@ class _AccessLog:
 
         message = re.sub(r"\$context\.([A-Za-z0-9_.]+)", substitute, template)
         stream = f"{stage['StageName']}-{datetime.now(UTC).strftime('%Y-%m-%d')}"
+        self._queue.put((group, stream, {"timestamp": int(time.time() * 1000), "message": message}))
+
+    def flush(self) -> None:
+        """Returns once every event written so far has been sent."""
+        self._queue.join()
+
+    def close(self) -> None:
+        self.flush()
+        self._queue.put(None)
+        self._thread.join(timeout=5)
+
+    def _send_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            items = [first]
+            with contextlib.suppress(queue.Empty):
+                while len(items) < 1000:
+                    items.append(self._queue.get_nowait())
+            batches: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            for item in items:
+                if item is not None:
+                    batches.setdefault(item[:2], []).append(item[2])
+            for (group, stream), events in batches.items():
+                try:
+                    self._send(group, stream, events)
+                except Exception:
+                    log.exception("writing the access log to %s failed", group)
+            for _ in items:
+                self._queue.task_done()
+            if None in items:
+                return
+
+    def _send(self, group: str, stream: str, events: list[dict[str, Any]]) -> None:
         try:
-            with self._lock:
-                if (group, stream) not in self._streams:
-                    with contextlib.suppress(self._logs.exceptions.ResourceAlreadyExistsException):
-                        self._logs.create_log_stream(logGroupName=group, logStreamName=stream)
-                    self._streams.add((group, stream))
-                self._logs.put_log_events(
-                    logGroupName=group,
-                    logStreamName=stream,
-                    logEvents=[{"timestamp": int(time.time() * 1000), "message": message}],
-                )
+            if (group, stream) not in self._streams:
+                with contextlib.suppress(self._logs.exceptions.ResourceAlreadyExistsException):
+                    self._logs.create_log_stream(logGroupName=group, logStreamName=stream)
+                self._streams.add((group, stream))
+            self._logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
         except self._logs.exceptions.ResourceNotFoundException:
             log.warning("access log group %s does not exist", group)
 
@@ -540,7 +573,8 @@ class ApiFront:
         self._invoker = invoker
         self._apigw = client("apigatewayv2", endpoint)
         self._lambda = client("lambda", endpoint)
-        self._access_log = _AccessLog(client("logs", endpoint))
+        self.access_log = _AccessLog(client("logs", endpoint))
+        self._policies: dict[str, tuple[float, dict[str, Any]]] = {}
         self._config: ApiConfig | None = None
         self._config_at = 0.0
         self._config_lock = threading.Lock()
@@ -566,6 +600,7 @@ class ApiFront:
         self._server.shutdown()
         self._server.server_close()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.access_log.close()
 
     def __enter__(self) -> ApiFront:
         return self.start()
@@ -614,7 +649,7 @@ class ApiFront:
         log_values["responseLength"] = len(response.body)
         log_values["responseLatency"] = int((time.monotonic() - started) * 1000)
         if stage is not None:
-            self._access_log.write(stage, log_values)
+            self.access_log.write(stage, log_values)
         return response
 
     def _stage(self, config: ApiConfig, raw_path: str) -> tuple[dict[str, Any], str]:
@@ -732,11 +767,15 @@ class ApiFront:
         return None
 
     def _permitted(self, function_arn: str, source_arn: str) -> bool:
-        try:
-            policy = json.loads(self._lambda.get_policy(FunctionName=function_arn)["Policy"])
-        except self._lambda.exceptions.ResourceNotFoundException:
-            return False
-        return permission_allows(policy, source_arn)
+        # The resource policy is re-read at most once a second, like the API's configuration.
+        cached = self._policies.get(function_arn)
+        if cached is None or time.monotonic() - cached[0] > CONFIG_TTL_S:
+            try:
+                policy = json.loads(self._lambda.get_policy(FunctionName=function_arn)["Policy"])
+            except self._lambda.exceptions.ResourceNotFoundException:
+                policy = {}
+            cached = self._policies[function_arn] = (time.monotonic(), policy)
+        return permission_allows(cached[1], source_arn)
 
 
 _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "date"}

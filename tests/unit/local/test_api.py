@@ -400,6 +400,7 @@ def test_each_request_is_written_to_the_stage_access_log(
     front = serve(api, FakeInvoker())
 
     response = send(f"{front.url}/products", "POST", b"{}")
+    front.access_log.flush()  # sent after the response, as API Gateway does
 
     events = aws("logs").filter_log_events(logGroupName=api.log_group)["events"]
     assert [json.loads(e["message"]) for e in events] == [
