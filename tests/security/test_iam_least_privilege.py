@@ -50,7 +50,7 @@ CONFIGURATIONS = {"defaults": ROOT / "examples" / "local", "hardened": Path(__fi
 @dataclass
 class Deployed:
     outputs: dict[str, Any]
-    # role name -> its policies' statements; role policies -> document
+    # function -> the statements of its role's inline policies
     statements: dict[str, list[Statement]]
     trust_policies: dict[str, dict[str, Any]]
     attached_policies: dict[str, list[str]]
@@ -93,8 +93,10 @@ def _deploy(configuration: str, endpoint: str, state_dir: Path) -> Deployed:
         attached[function] = [
             p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
         ]
-        configuration_ = lambda_.get_function_configuration(FunctionName=outputs[f"{function}_function_name"])
-        environments[function] = configuration_["Environment"]["Variables"]
+        function_configuration = lambda_.get_function_configuration(
+            FunctionName=outputs[f"{function}_function_name"]
+        )
+        environments[function] = function_configuration["Environment"]["Variables"]
     return Deployed(
         outputs,
         statements,
