@@ -79,10 +79,7 @@ class FunctionConfig:
     code_location: str
     layers: tuple[str, ...]
     tracing: str
-
-    @property
-    def log_group(self) -> str:
-        return f"/aws/lambda/{self.name}"
+    log_group: str
 
     def fingerprint(self) -> str:
         fields = {k: v for k, v in self.__dict__.items() if k != "code_location"}
@@ -104,6 +101,9 @@ class FunctionConfig:
             code_location=response.get("Code", {}).get("Location", ""),
             layers=tuple(layer["Arn"] for layer in config.get("Layers", [])),
             tracing=config.get("TracingConfig", {}).get("Mode", "PassThrough"),
+            # LoggingConfig.LogGroup names a custom log group; Lambda's default is /aws/lambda/<name>.
+            log_group=(config.get("LoggingConfig") or {}).get("LogGroup")
+            or f"/aws/lambda/{config['FunctionName']}",
         )
 
 

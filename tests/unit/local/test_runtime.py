@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from local.runtime import LambdaRunner, RuntimeInterpreters, UnsupportedRuntimeError
+from local.runtime import FunctionConfig, LambdaRunner, RuntimeInterpreters, UnsupportedRuntimeError
 
 Deploy = Callable[..., str]
 
@@ -425,3 +425,21 @@ def test_the_runtime_interpreter_has_the_aws_sdk_and_nothing_else(tmp_path: Path
 def test_a_runtime_without_an_interpreter_on_this_machine_is_reported_as_such(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedRuntimeError, match=r"python3\.99 needs a Python 3\.99 interpreter"):
         RuntimeInterpreters(tmp_path).python("python3.99")
+
+
+def test_a_custom_log_group_from_logging_config_is_used() -> None:
+    # moto drops LoggingConfig, so this reads a response shaped like Lambda's GetFunction.
+    configuration: dict[str, Any] = {
+        "FunctionName": "fn",
+        "FunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:fn",
+        "LoggingConfig": {"LogFormat": "Text", "LogGroup": "/custom/group"},
+    }
+    code = {"Location": "http://127.0.0.1/code"}
+
+    assert FunctionConfig.from_get_function({"Configuration": configuration, "Code": code}).log_group == (
+        "/custom/group"
+    )
+    del configuration["LoggingConfig"]
+    assert FunctionConfig.from_get_function({"Configuration": configuration, "Code": code}).log_group == (
+        "/aws/lambda/fn"
+    )
