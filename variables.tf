@@ -532,8 +532,8 @@ variable "cors" {
   type = object({
     allow_origins     = list(string)
     allow_methods     = optional(list(string), ["GET", "POST", "PUT", "DELETE", "OPTIONS"])
-    allow_headers     = optional(list(string), ["content-type", "authorization", "x-amz-date", "x-amz-security-token"])
-    expose_headers    = optional(list(string), [])
+    allow_headers     = optional(list(string), ["content-type", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "if-match", "idempotency-key"])
+    expose_headers    = optional(list(string), ["location", "etag"])
     allow_credentials = optional(bool, false)
     max_age           = optional(number, 300)
   })
