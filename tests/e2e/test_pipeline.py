@@ -200,17 +200,23 @@ def test_terraform_destroy_succeeds_and_leaves_nothing_behind(stack: Stack) -> N
     stack.destroyed = True
 
     name = stack.name
-    tables = stack.aws("dynamodb").list_tables()["TableNames"]
-    functions = [f["FunctionName"] for f in stack.aws("lambda").list_functions()["Functions"]]
-    apis = [api["Name"] for api in stack.aws("apigatewayv2").get_apis()["Items"]]
-    queues = stack.aws("sqs").list_queues(QueueNamePrefix=name).get("QueueUrls", [])
-    mappings = stack.aws("lambda").list_event_source_mappings()["EventSourceMappings"]
+
+    def every(service: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
+        # Every page: a real account may hold more than one page of functions, roles or tables.
+        pages = stack.aws(service).get_paginator(operation).paginate(**kwargs)
+        return [item for page in pages for item in page.get(key, [])]
+
+    tables = every("dynamodb", "list_tables", "TableNames")
+    functions = [f["FunctionName"] for f in every("lambda", "list_functions", "Functions")]
+    apis = [api["Name"] for api in every("apigatewayv2", "get_apis", "Items")]
+    queues = every("sqs", "list_queues", "QueueUrls", QueueNamePrefix=name)
+    mappings = every("lambda", "list_event_source_mappings", "EventSourceMappings")
     groups = [
         group["logGroupName"]
         for prefix in (f"/aws/lambda/{name}", f"/aws/apigateway/{name}", name)
-        for group in stack.aws("logs").describe_log_groups(logGroupNamePrefix=prefix)["logGroups"]
+        for group in every("logs", "describe_log_groups", "logGroups", logGroupNamePrefix=prefix)
     ]
-    roles = [role["RoleName"] for role in stack.aws("iam").list_roles()["Roles"]]
+    roles = [role["RoleName"] for role in every("iam", "list_roles", "Roles")]
 
     assert [t for t in tables if t.startswith(name)] == []
     assert [f for f in functions if f.startswith(name)] == []
