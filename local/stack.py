@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -293,6 +294,8 @@ def up(state_dir: Path = STATE_DIR, name: str = "cdc-local") -> int:
 
 def _up(state_dir: Path, name: str) -> int:
     python = sys.executable
+    if shutil.which("terraform") is None:
+        raise StackError("terraform is not on PATH: install Terraform >= 1.7 first")
 
     step("starting the AWS emulator (moto's server) on 127.0.0.1")
     emulator_log = state_dir / "emulator.log"
