@@ -328,6 +328,11 @@ class ExecutionEnvironment:
 
     def _read_output(self, stdout: IO[bytes]) -> None:
         marker_start = "\x1elocal-lambda-end "
+        with stdout:  # closed at EOF, so no descriptor outlives the process
+            self._read_lines(stdout, marker_start)
+        self._ends.put(None)  # end of output: no marker will come
+
+    def _read_lines(self, stdout: IO[bytes], marker_start: str) -> None:
         for raw in stdout:
             line = raw.decode(errors="replace")
             if line.endswith("\x1e\n") and marker_start in line:
@@ -337,11 +342,11 @@ class ExecutionEnvironment:
                 self._ends.put(rest.removesuffix("\x1e\n"))
             else:
                 self.log.add(line)
-        self._ends.put(None)  # end of output: no marker will come
 
     def _read_responses(self, channel: IO[str]) -> None:
-        for line in channel:
-            self._responses.put(json.loads(line))
+        with channel:
+            for line in channel:
+                self._responses.put(json.loads(line))
         self._responses.put(None)  # the process is gone
 
     def _wait_response(self, timeout_s: float) -> dict[str, Any] | None:
