@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import shutil
 import subprocess
@@ -627,3 +628,24 @@ def test_curls_aws_sigv4_signing_is_accepted(make_api: Callable[..., DeployedApi
 
     assert (signed.stdout, wrong.stdout) == (b"200", b"403")
     assert json.loads(invoker.calls[0][1]["body"]) == json.loads(body)
+
+
+def test_a_chunked_request_body_reaches_the_function_whole(
+    make_api: Callable[..., DeployedApi], serve: Any
+) -> None:
+    invoker = FakeInvoker()
+    front = serve(make_api(), invoker)
+    connection = http.client.HTTPConnection("127.0.0.1", front.port, timeout=10)
+
+    connection.request(
+        "POST",
+        "/products",
+        body=iter([b'{"name": ', b'"chunked"}']),
+        headers={"Content-Type": "application/json"},
+        encode_chunked=True,
+    )
+    status = connection.getresponse().status
+    connection.close()
+
+    assert status == 200
+    assert json.loads(invoker.calls[0][1]["body"]) == {"name": "chunked"}
