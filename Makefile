@@ -38,9 +38,14 @@ $(VENV)/.installed: requirements-dev.txt
 .PHONY: venv
 venv: $(VENV)/.installed ## Create the virtualenv with pinned dependencies
 
-.PHONY: init
-init: ## terraform init the module and every example (offline through the provider mirror when present)
+# Done again only when a configuration's requirements can have changed, so parallel suites never init at once.
+INIT_STAMP := $(BUILD_DIR)/terraform-init.stamp
+$(INIT_STAMP): versions.tf $(wildcard examples/*/*.tf)
 	@for d in $(TF_DIRS); do echo "==> terraform init $$d"; terraform -chdir=$$d init -backend=false -input=false -no-color >/dev/null; done
+	@mkdir -p $(@D) && touch $@
+
+.PHONY: init
+init: $(INIT_STAMP) ## terraform init the module and every example (offline through the provider mirror when present)
 
 .PHONY: build
 build: venv ## Build the Lambda packages (code zips and dependency layer) into .build/
@@ -110,8 +115,14 @@ test-localstack: venv ## The end-to-end suite against your running LocalStack (L
 test-aws: venv ## The end-to-end suite against your AWS account (current credentials), unique name, destroyed after; not in CI
 	E2E_TARGET=aws $(PY) -m pytest -m e2e tests/e2e
 
+# The suites run side by side: the stack suites mostly wait on the emulator and Terraform, the others use the CPU.
+# JOBS=1 runs them one after another; each suite's output is printed whole when it ends.
+JOBS ?= 3
+TEST_SUITES := test-e2e test-security test-unit test-terraform checkov validate lint
+
 .PHONY: test
-test: lint validate checkov test-terraform test-unit test-security test-e2e ## Run every test (the command CI runs)
+test: venv init ## Run every test (the command CI runs)
+	$(MAKE) --no-print-directory --jobs=$(JOBS) --output-sync=target $(TEST_SUITES)
 
 .PHONY: up
 up: venv ## Start the local stack: emulator on 127.0.0.1, examples/local applied to it, API, runner and poller
@@ -135,4 +146,4 @@ lock: ## Re-pin requirements-dev.txt from requirements-dev.in
 
 .PHONY: clean
 clean: ## Remove build output, virtualenv and Terraform working files
-	rm -rf $(BUILD_DIR) $(VENV) .terraform .terraform.lock.hcl examples/*/.terraform
+	rm -rf $(BUILD_DIR) $(VENV) .terraform .terraform.lock.hcl examples/*/.terraform examples/*/.terraform.lock.hcl
