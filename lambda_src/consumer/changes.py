@@ -13,7 +13,7 @@ DynamoDB JSON (``{"N": "10.99"}``, ``{"M": {...}}``, ...) becomes ordinary value
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -41,34 +41,48 @@ def describe(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def to_plain_item(item: Mapping[str, Any]) -> dict[str, Any]:
     """A whole item (attribute name -> DynamoDB JSON value) as plain data."""
-    return {name: to_plain(value) for name, value in item.items()}
+    plain = {}
+    for name, value in item.items():
+        # Strings are most of an item: taken as they are, without two calls per attribute.
+        if type(value) is dict and len(value) == 1:
+            text = value.get("S")
+            if text is not None:
+                plain[name] = text
+                continue
+        plain[name] = to_plain(value)
+    return plain
 
 
 def to_plain(value: Mapping[str, Any]) -> Any:
     """One DynamoDB JSON value as plain data."""
-    if not isinstance(value, Mapping) or len(value) != 1:
+    # `type(...) is dict` first: an abstract-class isinstance check per value costs more than converting it.
+    if (type(value) is not dict and not isinstance(value, Mapping)) or len(value) != 1:
         raise UnsupportedValue(f"not a DynamoDB JSON value: {value!r}")
-    [(kind, data)] = value.items()
-    match kind:
-        case "S" | "BOOL":
-            return data
-        case "N":
-            return _number(data)
-        case "NULL":
-            return None
-        case "B":
-            return _binary(data)
-        case "M":
-            return to_plain_item(data)
-        case "L":
-            return [to_plain(element) for element in data]
-        case "SS":
-            return sorted(data)
-        case "NS":
-            return sorted(_number(element) for element in data)
-        case "BS":
-            return sorted((_binary(element) for element in data), key=base64.b64decode)
-    raise UnsupportedValue(f"unknown DynamoDB type {kind!r}")
+    (kind,) = value
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        raise UnsupportedValue(f"unknown DynamoDB type {kind!r}")
+    return convert(value[kind])
+
+
+def _as_is(data: Any) -> Any:
+    return data
+
+
+def _null(data: Any) -> None:
+    return None
+
+
+def _list(data: list[Any]) -> list[Any]:
+    return [to_plain(element) for element in data]
+
+
+def _number_set(data: list[str]) -> list[Decimal]:
+    return sorted(_number(element) for element in data)
+
+
+def _binary_set(data: list[str | bytes]) -> list[str]:
+    return sorted((_binary(element) for element in data), key=base64.b64decode)
 
 
 def _number(text: str) -> Decimal:
@@ -86,3 +100,18 @@ def _binary(data: str | bytes) -> str:
     if isinstance(data, bytes | bytearray):
         return base64.b64encode(data).decode("ascii")
     return data
+
+
+# One function per DynamoDB type: a dictionary lookup instead of a chain of comparisons for every value.
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "S": _as_is,
+    "N": _number,
+    "BOOL": _as_is,
+    "NULL": _null,
+    "M": to_plain_item,
+    "L": _list,
+    "SS": sorted,
+    "NS": _number_set,
+    "B": _binary,
+    "BS": _binary_set,
+}

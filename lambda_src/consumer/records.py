@@ -22,6 +22,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from consumer.changes import describe
+from consumer.lines import RecordLines
 
 RecordHandler = Callable[[Any], Any]
 
@@ -30,7 +31,11 @@ logger = Logger(child=True)
 
 def log_change(record: Any) -> None:
     """The default per-record function: one ``stream record`` log line."""
-    logger.info("stream record", extra=describe(record.raw_event))
+    _lines.write(describe(record.raw_event))
+
+
+# Writes what logger.info("stream record", extra=...) would, at a fraction of its cost (see consumer.lines).
+_lines = RecordLines(logger, log_change.__name__, log_change.__code__.co_firstlineno)
 
 
 class RecordHandlerConfigError(RuntimeError):

@@ -18,8 +18,41 @@ from typing import Any
 _encode_scalar = json.JSONEncoder(allow_nan=False).encode
 
 
+# The fast path lets the standard library's C encoder write the document, each finite Decimal standing in as
+# a string of its digits between two private-use marks, then unquotes those strings. Whatever it cannot do
+# exactly (a non-finite float, a key json.dumps refuses, a string that holds the mark itself) goes to the
+# exact writer below, which handles every value but is several times slower.
+_MARK = "\ue000"
+_ESCAPED_MARK = "\\ue000"  # how the encoder (ASCII output) writes the mark
+_OPENING = '"' + _ESCAPED_MARK
+_CLOSING = _ESCAPED_MARK + '"'
+
+
 def dumps(value: Any) -> str:
     """Serialize `value` compactly; Decimals as exact numbers, unknown types as their `str()`."""
+    marked = 0
+
+    def default(item: Any) -> str:
+        nonlocal marked
+        if isinstance(item, Decimal) and item.is_finite():
+            marked += 1
+            return f"{_MARK}{item}{_MARK}"
+        return str(item)  # NaN and infinite Decimals too: written as strings, as the exact writer does
+
+    try:
+        text = json.dumps(value, default=default, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        return _exact(value)
+    if not marked:
+        return text
+    if text.count(_ESCAPED_MARK) != 2 * marked:
+        return _exact(value)
+    # Every mark in the text is one of ours (counted above): each opens right after a quote and closes right
+    # before one, so dropping `"<mark>` and `<mark>"` leaves the digits bare.
+    return text.replace(_OPENING, "").replace(_CLOSING, "")
+
+
+def _exact(value: Any) -> str:
     parts: list[str] = []
     _write(value, parts)
     return "".join(parts)

@@ -1,0 +1,107 @@
+"""The default per-record log line, written without a log record per line.
+
+``Logger.info`` costs about as much per call as parsing and re-serializing the stream record itself (the level
+check, a ``LogRecord``, the caller's frame, Powertools' formatter collecting its keys); at one line per record
+that would put the consumer at several times the cost of a bare ``json.loads`` / ``json.dumps`` of the batch.
+So the line is built from parts the Logger's own formatter renders once per invocation: everything before and
+after the record's fields (level, location, message, service, cold start, function, request and trace ids).
+Each line then costs its timestamp, formatted by that same formatter, and its fields' JSON.
+
+The text is the one ``logger.info("stream record", extra=fields)`` writes (same keys, same order, same
+formats), on the Logger's handler. Whenever the Logger is set up in a way this cannot reproduce (another
+handler or formatter, the parts not found in the rendered line), lines go through ``logger.info`` instead;
+with INFO disabled, no line is written, as with ``logger.info``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+MESSAGE = "stream record"
+# An extra key rendered in place of the record's fields; only its position in the line matters.
+_FIELDS_KEY = "\ue000fields"
+_FIELDS_VALUE = "\ue000"
+
+
+class _Parts:
+    """A rendered line split around its timestamp and its fields."""
+
+    def __init__(self, head: str, middle: str, tail: str, record: logging.LogRecord) -> None:
+        self.head, self.middle, self.tail = head, middle, tail
+        self.record = record  # reused for every timestamp: formatTime reads only `created` and `msecs`
+
+
+class RecordLines:
+    """Writes `MESSAGE` lines as ``logger.info(MESSAGE, extra=fields)`` would, from `function` at `lineno`."""
+
+    def __init__(self, logger: Logger, function: str, lineno: int) -> None:
+        self._logger = logger
+        self._std_logger = logging.getLogger(logger.name)  # the level check, without Powertools' proxying
+        self._function = function
+        self._lineno = lineno
+        self._parts: _Parts | None = None
+        self._rendered_for: tuple[Any, ...] | None = None
+
+    def write(self, fields: dict[str, Any]) -> None:
+        handler = self._logger.registered_handler
+        parts = self._current_parts(handler)
+        if parts is None:
+            self._logger.info(MESSAGE, extra=fields, stacklevel=3)  # location: the caller of write()
+            return
+        formatter: LambdaPowertoolsFormatter = handler.formatter  # type: ignore[assignment]
+        now = time.time()
+        parts.record.created = now
+        parts.record.msecs = (now - int(now)) * 1000
+        timestamp = formatter.serialize(formatter.formatTime(parts.record))  # type: ignore[arg-type]
+        # The formatter leaves out top-level keys whose value is None; so must the spliced fields.
+        body = formatter.serialize({k: v for k, v in fields.items() if v is not None})
+        if len(body) <= 2:
+            self._logger.info(MESSAGE, extra=fields, stacklevel=3)
+            return
+        line = f"{parts.head}{timestamp}{parts.middle}{body[1:-1]}{parts.tail}\n"
+        handler.stream.write(line)  # type: ignore[attr-defined]
+        handler.flush()
+
+    def _current_parts(self, handler: logging.Handler) -> _Parts | None:
+        if not self._std_logger.isEnabledFor(logging.INFO):
+            return None
+        # What the envelope depends on: inject_lambda_context sets new keys (request id, cold start) for each
+        # invocation, and Lambda a new trace id.
+        keys = self._logger.get_current_keys()
+        fingerprint = (
+            id(handler),
+            id(handler.formatter),
+            len(keys),
+            keys.get("function_request_id"),
+            keys.get("cold_start"),
+            os.environ.get("_X_AMZN_TRACE_ID"),
+        )
+        if fingerprint != self._rendered_for:
+            self._parts = self._render()
+            self._rendered_for = fingerprint
+        return self._parts
+
+    def _render(self) -> _Parts | None:
+        handler = self._logger.registered_handler
+        formatter = handler.formatter
+        if type(handler) is not logging.StreamHandler or type(formatter) is not LambdaPowertoolsFormatter:
+            return None
+        record = logging.LogRecord(
+            self._logger.name, logging.INFO, __file__, self._lineno, MESSAGE, None, None, self._function
+        )
+        setattr(record, _FIELDS_KEY, _FIELDS_VALUE)
+        text = formatter.format(record)
+        timestamp = formatter.serialize(formatter.formatTime(record))  # type: ignore[arg-type]
+        fields = formatter.serialize({_FIELDS_KEY: _FIELDS_VALUE})[1:-1]
+        found = text.count(timestamp) == 1 and text.count(fields) == 1
+        if not found or text.index(timestamp) > text.index(fields):
+            return None
+        head, rest = text.split(timestamp)
+        middle, tail = rest.split(fields)
+        return _Parts(head, middle, tail, record)
