@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import shutil
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -81,6 +82,8 @@ class Stack:
     # The local target's runner, API front and poller, and the directory holding the poller's checkpoints.
     services: Services | None = None
     state_dir: Path | None = None
+    # Runs `terraform plan -detailed-exitcode` on the applied stack: (exit code, plan output).
+    plan: Callable[[], tuple[int, str]] | None = None
 
     def aws(self, service: str) -> Any:
         if service not in self._clients:
@@ -162,6 +165,22 @@ def _apply(
     return {key: value["value"] for key, value in outputs.items()}, destroy
 
 
+def _planner(directory: Path, state_dir: Path, variables: dict[str, str]) -> Callable[[], tuple[int, str]]:
+    def plan() -> tuple[int, str]:
+        state = f"-state={state_dir / 'terraform.tfstate'}"
+        command = ["terraform", f"-chdir={directory}", "plan", "-detailed-exitcode", "-input=false"]
+        result = subprocess.run(
+            [*command, "-no-color", state, *tf_vars(variables)],
+            env=terraform_env(state_dir),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return result.returncode, result.stdout + result.stderr
+
+    return plan
+
+
 def _common_vars(name: str) -> dict[str, str]:
     return {
         "name": name,
@@ -189,9 +208,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def _local_stack(state_dir: Path, name: str) -> Iterator[Stack]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulator request drowns failures
     with Emulator(port=0) as emulator:
-        outputs, destroy = _apply(
-            ROOT / "examples" / "local", state_dir, {**_common_vars(name), "endpoint": emulator.endpoint}
-        )
+        variables = {**_common_vars(name), "endpoint": emulator.endpoint}
+        outputs, destroy = _apply(ROOT / "examples" / "local", state_dir, variables)
         services = Services(
             emulator.endpoint, state_dir / "lambda", state_dir=state_dir, api_ids=[outputs["api_id"]]
         ).start()
@@ -218,6 +236,7 @@ def _local_stack(state_dir: Path, name: str) -> Iterator[Stack]:
             destroy=stop_then_destroy,
             services=services,
             state_dir=state_dir,
+            plan=_planner(ROOT / "examples" / "local", state_dir, variables),
         )
         try:
             yield stack
@@ -230,15 +249,15 @@ def _local_stack(state_dir: Path, name: str) -> Iterator[Stack]:
 
 def _localstack_stack(state_dir: Path, name: str) -> Iterator[Stack]:
     endpoint = os.environ.get("E2E_ENDPOINT", "http://localhost:4566")
-    outputs, destroy = _apply(
-        ROOT / "examples" / "local", state_dir, {**_common_vars(name), "endpoint": endpoint}
-    )
+    variables = {**_common_vars(name), "endpoint": endpoint}
+    outputs, destroy = _apply(ROOT / "examples" / "local", state_dir, variables)
     session = boto3.session.Session(
         aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION
     )
     # LocalStack gives each HTTP API its own host name under its endpoint, and reports it as the API endpoint.
     credentials = Credentials(ACCESS_KEY, SECRET_KEY)
     stack = Stack(name, outputs["api_endpoint"], outputs, session, endpoint, credentials, REGION, destroy)
+    stack.plan = _planner(ROOT / "examples" / "local", state_dir, variables)
     try:
         yield stack
     finally:
@@ -254,8 +273,10 @@ def _aws_stack(state_dir: Path, name: str) -> Iterator[Stack]:
         pytest.fail("make test-aws needs AWS credentials (environment, profile or SSO)")
     frozen = found.get_frozen_credentials()
     credentials = Credentials(str(frozen.access_key), str(frozen.secret_key), frozen.token)
-    outputs, destroy = _apply(HERE / "aws", state_dir, {**_common_vars(name), "region": region})
+    variables = {**_common_vars(name), "region": region}
+    outputs, destroy = _apply(HERE / "aws", state_dir, variables)
     stack = Stack(name, outputs["api_endpoint"], outputs, session, None, credentials, region, destroy)
+    stack.plan = _planner(HERE / "aws", state_dir, variables)
     try:
         yield stack
     finally:

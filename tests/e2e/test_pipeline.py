@@ -113,6 +113,25 @@ def test_a_bad_request_gets_a_4xx_and_writes_nothing(stack: Stack) -> None:
     assert items_named(stack, name) == []
 
 
+def test_a_method_the_path_does_not_serve_gets_405_with_allow(stack: Stack) -> None:
+    product_id = create(stack, EXAMPLE)
+
+    response = stack.request("PATCH", f"/products/{product_id}", {"price": 1})
+
+    assert response.status == 405, response.body
+    allow = {name.lower(): value for name, value in response.headers.items()}["allow"]
+    assert set(allow.replace(" ", "").split(",")) >= {"GET", "PUT", "DELETE"}
+    assert "message" in response.json()
+    assert stack.request("GET", f"/products/{product_id}").json()["price"] == 10
+
+
+def test_a_plan_right_after_apply_proposes_no_changes(stack: Stack) -> None:
+    assert stack.plan is not None
+    exit_code, output = stack.plan()
+
+    assert exit_code == 0, output  # 2 would mean changes: a package hash or an attribute that does not settle
+
+
 def test_an_unsigned_request_to_an_aws_iam_route_is_refused(stack: Stack) -> None:
     name = f"unsigned-{uuid.uuid4().hex[:8]}"
 
