@@ -130,6 +130,17 @@ class Stack:
                 return lines
             kwargs["nextToken"] = page["nextToken"]
 
+    def items_named(self, name: str) -> list[dict[str, Any]]:
+        """The products table's items whose `name` is `name`, read consistently."""
+        scan = self.aws("dynamodb").scan(
+            TableName=self.outputs["table_name"],
+            FilterExpression="#n = :name",
+            ExpressionAttributeNames={"#n": "name"},
+            ExpressionAttributeValues={":name": {"S": name}},
+            ConsistentRead=True,
+        )
+        return list(scan["Items"])
+
     def consumer_lines(self, message: str = "stream record") -> list[dict[str, Any]]:
         return [
             line

@@ -26,14 +26,7 @@ def post(stack: Stack, body: dict[str, Any], key: str | None) -> Response:
 
 
 def ids_named(stack: Stack, name: str) -> list[str]:
-    scan = stack.aws("dynamodb").scan(
-        TableName=stack.outputs["table_name"],
-        FilterExpression="#n = :name",
-        ExpressionAttributeNames={"#n": "name"},
-        ExpressionAttributeValues={":name": {"S": name}},
-        ConsistentRead=True,
-    )
-    return [item["PK"]["S"].removeprefix("Product#") for item in scan["Items"]]
+    return [item["PK"]["S"].removeprefix("Product#") for item in stack.items_named(name)]
 
 
 def test_a_repeated_request_gets_the_same_product_and_writes_once(stack: Stack) -> None:

@@ -91,17 +91,6 @@ def test_delete_is_logged_as_a_remove_with_the_old_image(stack: Stack) -> None:
     assert "newImage" not in line
 
 
-def items_named(stack: Stack, name: str) -> list[dict[str, Any]]:
-    scan = stack.aws("dynamodb").scan(
-        TableName=stack.outputs["table_name"],
-        FilterExpression="#n = :name",
-        ExpressionAttributeNames={"#n": "name"},
-        ExpressionAttributeValues={":name": {"S": name}},
-        ConsistentRead=True,
-    )
-    return list(scan["Items"])
-
-
 def test_a_bad_request_gets_a_4xx_and_writes_nothing(stack: Stack) -> None:
     name = f"bad-{uuid.uuid4().hex[:8]}"
 
@@ -110,7 +99,7 @@ def test_a_bad_request_gets_a_4xx_and_writes_nothing(stack: Stack) -> None:
 
     assert negative_price.status == 400, negative_price.body
     assert 400 <= not_json.status < 500, not_json.body
-    assert items_named(stack, name) == []
+    assert stack.items_named(name) == []
 
 
 def test_a_method_the_path_does_not_serve_gets_405_with_allow(stack: Stack) -> None:
@@ -138,7 +127,7 @@ def test_an_unsigned_request_to_an_aws_iam_route_is_refused(stack: Stack) -> Non
     response = stack.request("POST", "/products", {**EXAMPLE, "name": name}, sign=False)
 
     assert response.status == 403, response.body
-    assert items_named(stack, name) == []
+    assert stack.items_named(name) == []
 
 
 def test_a_failing_record_is_retried_then_sent_to_the_dlq_while_its_batch_is_logged_once(
