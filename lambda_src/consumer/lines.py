@@ -50,15 +50,15 @@ class RecordLines:
 
     def write(self, fields: dict[str, Any]) -> None:
         handler = self._logger.registered_handler
-        parts = self._current_parts(handler)
-        if parts is None:
+        formatter = handler.formatter
+        parts = self._current_parts(handler, formatter)
+        if parts is None or not isinstance(formatter, LambdaPowertoolsFormatter):
             self._logger.info(MESSAGE, extra=fields, stacklevel=3)  # location: the caller of write()
             return
-        formatter: LambdaPowertoolsFormatter = handler.formatter  # type: ignore[assignment]
         now = time.time()
         parts.record.created = now
         parts.record.msecs = (now - int(now)) * 1000
-        timestamp = formatter.serialize(formatter.formatTime(parts.record))  # type: ignore[arg-type]
+        timestamp = _json_string(formatter, formatter.formatTime(parts.record))
         # The formatter leaves out top-level keys whose value is None; so must the spliced fields.
         body = formatter.serialize({k: v for k, v in fields.items() if v is not None})
         if len(body) <= 2:
@@ -68,15 +68,18 @@ class RecordLines:
         handler.stream.write(line)  # type: ignore[attr-defined]
         handler.flush()
 
-    def _current_parts(self, handler: logging.Handler) -> _Parts | None:
-        if not self._std_logger.isEnabledFor(logging.INFO):
+    def _current_parts(self, handler: logging.Handler, formatter: Any) -> _Parts | None:
+        if (
+            not self._std_logger.isEnabledFor(logging.INFO)
+            or type(formatter) is not LambdaPowertoolsFormatter
+        ):
             return None
         # What the envelope depends on: inject_lambda_context sets new keys (request id, cold start) for each
-        # invocation, and Lambda a new trace id.
-        keys = self._logger.get_current_keys()
+        # invocation, and Lambda a new trace id. (log_format holds the keys get_current_keys() returns.)
+        keys = formatter.log_format
         fingerprint = (
             id(handler),
-            id(handler.formatter),
+            id(formatter),
             len(keys),
             keys.get("function_request_id"),
             keys.get("cold_start"),
@@ -105,3 +108,10 @@ class RecordLines:
         head, rest = text.split(timestamp)
         middle, tail = rest.split(fields)
         return _Parts(head, middle, tail, record)
+
+
+def _json_string(formatter: LambdaPowertoolsFormatter, text: str) -> str:
+    """`text` as a JSON string: quoted as it is when nothing in it needs escaping, as timestamps never do."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return formatter.serialize(text)  # type: ignore[arg-type]

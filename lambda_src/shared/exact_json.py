@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -28,21 +29,35 @@ _OPENING = '"' + _ESCAPED_MARK
 _CLOSING = _ESCAPED_MARK + '"'
 
 
+class _MarkingEncoder(json.JSONEncoder):
+    """The C encoder, each finite Decimal written as its marked digits; counts the Decimals it marked."""
+
+    def __init__(self) -> None:
+        super().__init__(separators=(",", ":"), allow_nan=False)
+        self.marked = 0
+
+    def default(self, o: Any) -> str:
+        if isinstance(o, Decimal) and o.is_finite():
+            self.marked += 1
+            return f"{_MARK}{o}{_MARK}"
+        return str(o)  # NaN and infinite Decimals too: written as strings, as the exact writer does
+
+
+# One encoder per thread, built once: building one per call costs about a fifth of encoding a log line.
+_encoders = threading.local()
+
+
 def dumps(value: Any) -> str:
     """Serialize `value` compactly; Decimals as exact numbers, unknown types as their `str()`."""
-    marked = 0
-
-    def default(item: Any) -> str:
-        nonlocal marked
-        if isinstance(item, Decimal) and item.is_finite():
-            marked += 1
-            return f"{_MARK}{item}{_MARK}"
-        return str(item)  # NaN and infinite Decimals too: written as strings, as the exact writer does
-
+    encoder: _MarkingEncoder | None = getattr(_encoders, "encoder", None)
+    if encoder is None:
+        encoder = _encoders.encoder = _MarkingEncoder()
+    encoder.marked = 0
     try:
-        text = json.dumps(value, default=default, separators=(",", ":"), allow_nan=False)
+        text = encoder.encode(value)
     except (TypeError, ValueError):
         return _exact(value)
+    marked = encoder.marked
     if not marked:
         return text
     if text.count(_ESCAPED_MARK) != 2 * marked:
