@@ -123,7 +123,9 @@ def logging_to(sink: TextIO, module_prefixes: tuple[str, ...]) -> Iterator[None]
     for std_logger in _powertools_loggers(module_prefixes):
         for handler in std_logger.handlers:
             if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
-                swapped.append((handler, handler.setStream(sink)))
+                previous = handler.setStream(sink)
+                if previous is not None:  # None: it already wrote to `sink`, and goes on doing so after
+                    swapped.append((handler, previous))
     try:
         with contextlib.redirect_stdout(sink):
             yield
