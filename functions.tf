@@ -7,32 +7,42 @@ locals {
     POWERTOOLS_LOG_LEVEL         = var.log_level
   }
 
-  # Names and settings only: nothing here is a secret.
-  writer_environment = merge(
-    local.common_environment,
-    { TABLE_NAME = aws_dynamodb_table.products.name },
-    var.idempotency_enabled ? { IDEMPOTENCY_TABLE_NAME = aws_dynamodb_table.idempotency[0].name } : {},
-  )
-
-  consumer_environment = merge(
-    local.common_environment,
-    var.consumer_record_handler == null ? {} : { RECORD_HANDLER = var.consumer_record_handler },
-  )
+  # What differs between the two functions; names, packages, roles and log groups are looked up by the key.
+  functions = {
+    writer = {
+      description                    = "HTTP API handler of ${var.name}: writes products to ${local.names.table}"
+      handler                        = "writer.handler.lambda_handler"
+      memory_size                    = var.writer_memory_size
+      timeout                        = var.writer_timeout
+      reserved_concurrent_executions = var.writer_reserved_concurrent_executions
+      # Names and settings only: nothing here is a secret.
+      environment = merge(
+        local.common_environment,
+        { TABLE_NAME = aws_dynamodb_table.products.name },
+        var.idempotency_enabled ? { IDEMPOTENCY_TABLE_NAME = aws_dynamodb_table.idempotency[0].name } : {},
+      )
+    }
+    consumer = {
+      description                    = "Stream consumer of ${var.name}: logs every change of ${local.names.table}"
+      handler                        = "consumer.handler.lambda_handler"
+      memory_size                    = var.consumer_memory_size
+      timeout                        = var.consumer_timeout
+      reserved_concurrent_executions = var.consumer_reserved_concurrent_executions
+      environment = merge(
+        local.common_environment,
+        var.consumer_record_handler == null ? {} : { RECORD_HANDLER = var.consumer_record_handler },
+      )
+    }
+  }
 }
 
 # Created by the module rather than by Lambda on first invocation, so retention, encryption and tags apply and
 # the IAM policies can name exactly this log group.
-resource "aws_cloudwatch_log_group" "writer" {
+resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_338:retention is the caller's choice (log_retention_in_days, default 30 days; 0 keeps logs forever)
-  name              = "/aws/lambda/${local.names.writer}"
-  retention_in_days = var.log_retention_in_days
-  kms_key_id        = var.kms_key_arn
-  tags              = local.tags
-}
+  for_each = local.functions
 
-resource "aws_cloudwatch_log_group" "consumer" {
-  #checkov:skip=CKV_AWS_338:retention is the caller's choice (log_retention_in_days, default 30 days; 0 keeps logs forever)
-  name              = "/aws/lambda/${local.names.consumer}"
+  name              = "/aws/lambda/${local.names[each.key]}"
   retention_in_days = var.log_retention_in_days
   kms_key_id        = var.kms_key_arn
   tags              = local.tags
@@ -54,29 +64,31 @@ resource "aws_lambda_layer_version" "dependencies" {
   depends_on = [terraform_data.package["layer"]]
 }
 
-resource "aws_lambda_function" "writer" {
-  #checkov:skip=CKV_AWS_116:the HTTP API invokes the writer synchronously and receives its errors; a DLQ only applies to asynchronous invocations
-  #checkov:skip=CKV_AWS_117:VPC placement is opt-in through subnet_ids and security_group_ids (the function needs no VPC resource)
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_116:neither function is invoked asynchronously, where a DLQ applies: the HTTP API invokes the writer and receives its errors, the event source mapping invokes the consumer and sends records that fail every retry to its on-failure destination
+  #checkov:skip=CKV_AWS_117:VPC placement is opt-in through subnet_ids and security_group_ids (the functions need no VPC resource)
   #checkov:skip=CKV_AWS_272:code signing is opt-in through code_signing_config_arn (it needs a signing profile of the caller's)
   #checkov:skip=CKV_AWS_173:the environment holds names only, never secrets; encrypted with kms_key_arn when set, else the AWS-managed key
-  function_name                  = local.names.writer
-  description                    = "HTTP API handler of ${var.name}: writes products to ${local.names.table}"
-  role                           = aws_iam_role.writer.arn
+  for_each = local.functions
+
+  function_name                  = local.names[each.key]
+  description                    = each.value.description
+  role                           = aws_iam_role.this[each.key].arn
   runtime                        = var.runtime
   architectures                  = [var.architecture]
-  handler                        = "writer.handler.lambda_handler"
-  filename                       = local.packages.writer.path
-  source_code_hash               = local.packages.writer.hash
+  handler                        = each.value.handler
+  filename                       = local.packages[each.key].path
+  source_code_hash               = local.packages[each.key].hash
   layers                         = [aws_lambda_layer_version.dependencies.arn]
-  memory_size                    = var.writer_memory_size
-  timeout                        = var.writer_timeout
-  reserved_concurrent_executions = var.writer_reserved_concurrent_executions
+  memory_size                    = each.value.memory_size
+  timeout                        = each.value.timeout
+  reserved_concurrent_executions = each.value.reserved_concurrent_executions
   kms_key_arn                    = var.kms_key_arn
   code_signing_config_arn        = var.code_signing_config_arn
   tags                           = local.tags
 
   environment {
-    variables = local.writer_environment
+    variables = each.value.environment
   }
 
   tracing_config {
@@ -99,54 +111,33 @@ resource "aws_lambda_function" "writer" {
     }
   }
 
+  # Each function needs its own package, log group and policy first. depends_on takes whole resources only, so
+  # both functions wait for both packages, log groups and policies: a stricter order, and no cycle, since none of
+  # these refers to a function.
   depends_on = [
-    terraform_data.package["writer"],
-    aws_cloudwatch_log_group.writer,
-    aws_iam_role_policy.writer,
+    terraform_data.package,
+    aws_cloudwatch_log_group.this,
+    aws_iam_role_policy.this,
   ]
 }
 
-resource "aws_lambda_function" "consumer" {
-  #checkov:skip=CKV_AWS_116:the event source mapping invokes the consumer synchronously; records that fail every retry go to the mapping's on-failure destination
-  #checkov:skip=CKV_AWS_117:VPC placement is opt-in through subnet_ids and security_group_ids (the function needs no VPC resource)
-  #checkov:skip=CKV_AWS_272:code signing is opt-in through code_signing_config_arn (it needs a signing profile of the caller's)
-  #checkov:skip=CKV_AWS_173:the environment holds names only, never secrets; encrypted with kms_key_arn when set, else the AWS-managed key
-  function_name                  = local.names.consumer
-  description                    = "Stream consumer of ${var.name}: logs every change of ${local.names.table}"
-  role                           = aws_iam_role.consumer.arn
-  runtime                        = var.runtime
-  architectures                  = [var.architecture]
-  handler                        = "consumer.handler.lambda_handler"
-  filename                       = local.packages.consumer.path
-  source_code_hash               = local.packages.consumer.hash
-  layers                         = [aws_lambda_layer_version.dependencies.arn]
-  memory_size                    = var.consumer_memory_size
-  timeout                        = var.consumer_timeout
-  reserved_concurrent_executions = var.consumer_reserved_concurrent_executions
-  kms_key_arn                    = var.kms_key_arn
-  code_signing_config_arn        = var.code_signing_config_arn
-  tags                           = local.tags
+# The functions and their log groups were separate resources per function before.
+moved {
+  from = aws_cloudwatch_log_group.writer
+  to   = aws_cloudwatch_log_group.this["writer"]
+}
 
-  environment {
-    variables = local.consumer_environment
-  }
+moved {
+  from = aws_cloudwatch_log_group.consumer
+  to   = aws_cloudwatch_log_group.this["consumer"]
+}
 
-  tracing_config {
-    mode = var.tracing_mode
-  }
+moved {
+  from = aws_lambda_function.writer
+  to   = aws_lambda_function.this["writer"]
+}
 
-  dynamic "vpc_config" {
-    for_each = local.vpc_enabled ? [true] : []
-
-    content {
-      subnet_ids         = var.subnet_ids
-      security_group_ids = var.security_group_ids
-    }
-  }
-
-  depends_on = [
-    terraform_data.package["consumer"],
-    aws_cloudwatch_log_group.consumer,
-    aws_iam_role_policy.consumer,
-  ]
+moved {
+  from = aws_lambda_function.consumer
+  to   = aws_lambda_function.this["consumer"]
 }

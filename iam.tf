@@ -17,44 +17,72 @@ data "aws_iam_policy_document" "lambda_assume_role" {
   }
 }
 
-resource "aws_iam_role" "writer" {
-  name               = local.names.writer
-  description        = "Execution role of the ${local.names.writer} function"
+resource "aws_iam_role" "this" {
+  for_each = local.functions
+
+  name               = local.names[each.key]
+  description        = "Execution role of the ${local.names[each.key]} function"
   assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
   tags               = local.tags
 }
 
-resource "aws_iam_role" "consumer" {
-  name               = local.names.consumer
-  description        = "Execution role of the ${local.names.consumer} function"
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
-  tags               = local.tags
+locals {
+  # What only one function does; the statements both need follow in the policy document below.
+  function_statements = {
+    writer = concat(
+      [{
+        sid       = "ProductItems"
+        actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+        resources = [aws_dynamodb_table.products.arn]
+      }],
+      var.idempotency_enabled ? [{
+        sid       = "IdempotencyRecords"
+        actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+        resources = [aws_dynamodb_table.idempotency[0].arn]
+      }] : [],
+    )
+    consumer = concat(
+      [{
+        sid       = "ReadStream"
+        actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
+        resources = [aws_dynamodb_table.products.stream_arn]
+      }],
+      # ListStreams is scoped to this table's streams (any stream label), as in AWS's stream-only policy example; a
+      # re-enabled stream gets a new label, so the exact current stream ARN would be too narrow here.
+      [{
+        sid       = "ListStreams"
+        actions   = ["dynamodb:ListStreams"]
+        resources = ["${aws_dynamodb_table.products.arn}/stream/*"]
+      }],
+      local.on_failure_destination_arn == null ? [] : [{
+        sid       = "OnFailureDestination"
+        actions   = [local.destination_action]
+        resources = [local.on_failure_destination_arn]
+      }],
+    )
+  }
 }
 
-data "aws_iam_policy_document" "writer" {
+data "aws_iam_policy_document" "this" {
+  for_each = local.functions
+
   # Adds the network interface statements when the functions run in a VPC.
   source_policy_documents = data.aws_iam_policy_document.vpc_access[*].json
 
-  statement {
-    sid       = "ProductItems"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
-    resources = [aws_dynamodb_table.products.arn]
-  }
-
   dynamic "statement" {
-    for_each = var.idempotency_enabled ? [aws_dynamodb_table.idempotency[0].arn] : []
+    for_each = local.function_statements[each.key]
 
     content {
-      sid       = "IdempotencyRecords"
-      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
-      resources = [statement.value]
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
     }
   }
 
   statement {
     sid       = "OwnLogGroup"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.writer.arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.this[each.key].arn}:*"]
   }
 
   # X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: "*" is the only value
@@ -65,7 +93,8 @@ data "aws_iam_policy_document" "writer" {
     resources = ["*"]
   }
 
-  # Reading and writing items of a table encrypted with a customer-managed key.
+  # Items of a table encrypted with a customer-managed key: the writer reads and writes them, the consumer reads
+  # the table's stream and sends to a dead-letter queue encrypted with the key.
   dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
@@ -77,71 +106,33 @@ data "aws_iam_policy_document" "writer" {
   }
 }
 
-data "aws_iam_policy_document" "consumer" {
-  # Adds the network interface statements when the functions run in a VPC.
-  source_policy_documents = data.aws_iam_policy_document.vpc_access[*].json
+resource "aws_iam_role_policy" "this" {
+  for_each = local.functions
 
-  statement {
-    sid       = "ReadStream"
-    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
-    resources = [aws_dynamodb_table.products.stream_arn]
-  }
-
-  # ListStreams is scoped to this table's streams (any stream label), as in AWS's stream-only policy example; a
-  # re-enabled stream gets a new label, so the exact current stream ARN would be too narrow here.
-  statement {
-    sid       = "ListStreams"
-    actions   = ["dynamodb:ListStreams"]
-    resources = ["${aws_dynamodb_table.products.arn}/stream/*"]
-  }
-
-  dynamic "statement" {
-    for_each = local.on_failure_destination_arn == null ? [] : [local.on_failure_destination_arn]
-
-    content {
-      sid       = "OnFailureDestination"
-      actions   = [local.destination_action]
-      resources = [statement.value]
-    }
-  }
-
-  statement {
-    sid       = "OwnLogGroup"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.consumer.arn}:*"]
-  }
-
-  # X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: "*" is the only value
-  # AWS accepts.
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-
-  # Reading a stream of a table encrypted with a customer-managed key, and sending to the dead-letter queue
-  # encrypted with it.
-  dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
-
-    content {
-      sid       = "CustomerManagedKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-    }
-  }
+  name   = "${local.names[each.key]}-access"
+  role   = aws_iam_role.this[each.key].id
+  policy = data.aws_iam_policy_document.this[each.key].json
 }
 
-resource "aws_iam_role_policy" "writer" {
-  name   = "${local.names.writer}-access"
-  role   = aws_iam_role.writer.id
-  policy = data.aws_iam_policy_document.writer.json
+# The roles and their policies were separate resources per function before.
+moved {
+  from = aws_iam_role.writer
+  to   = aws_iam_role.this["writer"]
 }
 
-resource "aws_iam_role_policy" "consumer" {
-  name   = "${local.names.consumer}-access"
-  role   = aws_iam_role.consumer.id
-  policy = data.aws_iam_policy_document.consumer.json
+moved {
+  from = aws_iam_role.consumer
+  to   = aws_iam_role.this["consumer"]
+}
+
+moved {
+  from = aws_iam_role_policy.writer
+  to   = aws_iam_role_policy.this["writer"]
+}
+
+moved {
+  from = aws_iam_role_policy.consumer
+  to   = aws_iam_role_policy.this["consumer"]
 }
 
 # VPC placement: Lambda creates, re-addresses and deletes the functions' network interfaces with their roles.

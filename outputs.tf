@@ -45,42 +45,42 @@ output "idempotency_table_arn" {
 
 output "writer_function_name" {
   description = "Name of the writer function (HTTP API handler)."
-  value       = aws_lambda_function.writer.function_name
+  value       = aws_lambda_function.this["writer"].function_name
 }
 
 output "writer_function_arn" {
   description = "ARN of the writer function."
-  value       = aws_lambda_function.writer.arn
+  value       = aws_lambda_function.this["writer"].arn
 }
 
 output "writer_role_arn" {
   description = "ARN of the writer function's execution role."
-  value       = aws_iam_role.writer.arn
+  value       = aws_iam_role.this["writer"].arn
 }
 
 output "writer_log_group_name" {
   description = "Name of the writer function's log group."
-  value       = aws_cloudwatch_log_group.writer.name
+  value       = aws_cloudwatch_log_group.this["writer"].name
 }
 
 output "consumer_function_name" {
   description = "Name of the consumer function (stream batch handler)."
-  value       = aws_lambda_function.consumer.function_name
+  value       = aws_lambda_function.this["consumer"].function_name
 }
 
 output "consumer_function_arn" {
   description = "ARN of the consumer function."
-  value       = aws_lambda_function.consumer.arn
+  value       = aws_lambda_function.this["consumer"].arn
 }
 
 output "consumer_role_arn" {
   description = "ARN of the consumer function's execution role."
-  value       = aws_iam_role.consumer.arn
+  value       = aws_iam_role.this["consumer"].arn
 }
 
 output "consumer_log_group_name" {
   description = "Name of the consumer function's log group."
-  value       = aws_cloudwatch_log_group.consumer.name
+  value       = aws_cloudwatch_log_group.this["consumer"].name
 }
 
 output "layer_arn" {

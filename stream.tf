@@ -19,7 +19,7 @@ locals {
 }
 
 resource "aws_lambda_event_source_mapping" "stream" {
-  function_name                      = aws_lambda_function.consumer.arn
+  function_name                      = aws_lambda_function.this["consumer"].arn
   event_source_arn                   = aws_dynamodb_table.products.stream_arn
   enabled                            = var.event_source_mapping_enabled
   starting_position                  = var.starting_position
@@ -66,5 +66,5 @@ resource "aws_lambda_event_source_mapping" "stream" {
 
   # Lambda checks at creation that the role can read the stream and send to the destination: the policy must exist
   # first, and the implicit reference to the role alone does not order the policy before the mapping.
-  depends_on = [aws_iam_role_policy.consumer]
+  depends_on = [aws_iam_role_policy.this["consumer"]]
 }

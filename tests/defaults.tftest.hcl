@@ -86,42 +86,42 @@ run "functions" {
   command = plan
 
   assert {
-    condition     = aws_lambda_function.writer.function_name == "cdc-test-writer" && aws_lambda_function.consumer.function_name == "cdc-test-consumer"
+    condition     = aws_lambda_function.this["writer"].function_name == "cdc-test-writer" && aws_lambda_function.this["consumer"].function_name == "cdc-test-consumer"
     error_message = "Function names must start with var.name."
   }
 
   assert {
-    condition     = aws_lambda_function.writer.handler == "writer.handler.lambda_handler" && aws_lambda_function.consumer.handler == "consumer.handler.lambda_handler"
+    condition     = aws_lambda_function.this["writer"].handler == "writer.handler.lambda_handler" && aws_lambda_function.this["consumer"].handler == "consumer.handler.lambda_handler"
     error_message = "Handlers must be the entry points of docs/architecture.md."
   }
 
   assert {
-    condition     = alltrue([for f in [aws_lambda_function.writer, aws_lambda_function.consumer] : f.runtime == "python3.13" && f.architectures == tolist(["arm64"])])
+    condition     = alltrue([for f in aws_lambda_function.this : f.runtime == "python3.13" && f.architectures == tolist(["arm64"])])
     error_message = "Both functions must default to python3.13 on arm64."
   }
 
   assert {
-    condition     = alltrue([for f in [aws_lambda_function.writer, aws_lambda_function.consumer] : f.tracing_config[0].mode == "Active"])
+    condition     = alltrue([for f in aws_lambda_function.this : f.tracing_config[0].mode == "Active"])
     error_message = "X-Ray tracing must be active on both functions."
   }
 
   assert {
-    condition     = alltrue([for f in [aws_lambda_function.writer, aws_lambda_function.consumer] : f.layers == tolist([aws_lambda_layer_version.dependencies.arn])])
+    condition     = alltrue([for f in aws_lambda_function.this : f.layers == tolist([aws_lambda_layer_version.dependencies.arn])])
     error_message = "Both functions must use the dependency layer."
   }
 
   assert {
-    condition     = aws_lambda_function.writer.memory_size == 256 && aws_lambda_function.writer.timeout == 10 && aws_lambda_function.writer.reserved_concurrent_executions == null
+    condition     = aws_lambda_function.this["writer"].memory_size == 256 && aws_lambda_function.this["writer"].timeout == 10 && aws_lambda_function.this["writer"].reserved_concurrent_executions == null
     error_message = "Writer defaults: 256 MB, 10 s, unreserved concurrency."
   }
 
   assert {
-    condition     = aws_lambda_function.consumer.memory_size == 256 && aws_lambda_function.consumer.timeout == 30 && aws_lambda_function.consumer.reserved_concurrent_executions == null
+    condition     = aws_lambda_function.this["consumer"].memory_size == 256 && aws_lambda_function.this["consumer"].timeout == 30 && aws_lambda_function.this["consumer"].reserved_concurrent_executions == null
     error_message = "Consumer defaults: 256 MB, 30 s, unreserved concurrency."
   }
 
   assert {
-    condition = aws_lambda_function.writer.environment[0].variables == tomap({
+    condition = aws_lambda_function.this["writer"].environment[0].variables == tomap({
       TABLE_NAME                   = "cdc-test-products"
       IDEMPOTENCY_TABLE_NAME       = "cdc-test-idempotency"
       POWERTOOLS_SERVICE_NAME      = "cdc-test"
@@ -132,7 +132,7 @@ run "functions" {
   }
 
   assert {
-    condition = aws_lambda_function.consumer.environment[0].variables == tomap({
+    condition = aws_lambda_function.this["consumer"].environment[0].variables == tomap({
       POWERTOOLS_SERVICE_NAME      = "cdc-test"
       POWERTOOLS_METRICS_NAMESPACE = "cdc-test"
       POWERTOOLS_LOG_LEVEL         = "INFO"
@@ -141,12 +141,12 @@ run "functions" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.writer.name == "/aws/lambda/cdc-test-writer" && aws_cloudwatch_log_group.consumer.name == "/aws/lambda/cdc-test-consumer"
+    condition     = aws_cloudwatch_log_group.this["writer"].name == "/aws/lambda/cdc-test-writer" && aws_cloudwatch_log_group.this["consumer"].name == "/aws/lambda/cdc-test-consumer"
     error_message = "Each function must get its own log group under the name Lambda writes to."
   }
 
   assert {
-    condition     = alltrue([for g in [aws_cloudwatch_log_group.writer, aws_cloudwatch_log_group.consumer, aws_cloudwatch_log_group.api_access] : g.retention_in_days == 30 && g.kms_key_id == null])
+    condition     = alltrue([for g in [aws_cloudwatch_log_group.this["writer"], aws_cloudwatch_log_group.this["consumer"], aws_cloudwatch_log_group.api_access] : g.retention_in_days == 30 && g.kms_key_id == null])
     error_message = "Log groups must keep logs 30 days by default."
   }
 }
@@ -155,7 +155,7 @@ run "packaging" {
   command = plan
 
   assert {
-    condition     = aws_lambda_function.writer.source_code_hash == local.input_hashes.writer && aws_lambda_function.consumer.source_code_hash == local.input_hashes.consumer
+    condition     = aws_lambda_function.this["writer"].source_code_hash == local.input_hashes.writer && aws_lambda_function.this["consumer"].source_code_hash == local.input_hashes.consumer
     error_message = "Each function's source_code_hash must be the hash of its package inputs."
   }
 
@@ -166,8 +166,8 @@ run "packaging" {
 
   assert {
     condition = alltrue([
-      aws_lambda_function.writer.filename == "./.build/lambda/writer-${local.input_hashes.writer}.zip",
-      aws_lambda_function.consumer.filename == "./.build/lambda/consumer-${local.input_hashes.consumer}.zip",
+      aws_lambda_function.this["writer"].filename == "./.build/lambda/writer-${local.input_hashes.writer}.zip",
+      aws_lambda_function.this["consumer"].filename == "./.build/lambda/consumer-${local.input_hashes.consumer}.zip",
       aws_lambda_layer_version.dependencies.filename == "./.build/lambda/layer-${local.input_hashes.layer}.zip",
     ])
     error_message = "Packages must be named after their input hash under .build/lambda of the root module."
@@ -211,7 +211,7 @@ run "event_source_mapping" {
   }
 
   assert {
-    condition     = aws_lambda_event_source_mapping.stream.function_name == aws_lambda_function.consumer.arn
+    condition     = aws_lambda_event_source_mapping.stream.function_name == aws_lambda_function.this["consumer"].arn
     error_message = "The mapping must invoke the consumer."
   }
 
@@ -339,7 +339,7 @@ run "http_api" {
   }
 
   assert {
-    condition     = aws_apigatewayv2_integration.writer.integration_uri == aws_lambda_function.writer.invoke_arn
+    condition     = aws_apigatewayv2_integration.writer.integration_uri == aws_lambda_function.this["writer"].invoke_arn
     error_message = "The integration must invoke the writer."
   }
 
@@ -369,7 +369,7 @@ run "http_api" {
   }
 
   assert {
-    condition     = aws_lambda_permission.api.function_name == aws_lambda_function.writer.function_name
+    condition     = aws_lambda_permission.api.function_name == aws_lambda_function.this["writer"].function_name
     error_message = "The invoke permission must be on the writer."
   }
 }
@@ -378,31 +378,31 @@ run "iam" {
   command = plan
 
   assert {
-    condition     = aws_iam_role.writer.name == "cdc-test-writer" && aws_iam_role.consumer.name == "cdc-test-consumer"
+    condition     = aws_iam_role.this["writer"].name == "cdc-test-writer" && aws_iam_role.this["consumer"].name == "cdc-test-consumer"
     error_message = "Each function must have its own role named after it."
   }
 
   assert {
-    condition     = aws_lambda_function.writer.role == aws_iam_role.writer.arn && aws_lambda_function.consumer.role == aws_iam_role.consumer.arn
+    condition     = aws_lambda_function.this["writer"].role == aws_iam_role.this["writer"].arn && aws_lambda_function.this["consumer"].role == aws_iam_role.this["consumer"].arn
     error_message = "Each function must run with its own role."
   }
 
   assert {
-    condition = { for s in data.aws_iam_policy_document.writer.statement : s.sid => { actions = toset(s.actions), resources = toset(s.resources) } } == {
+    condition = { for s in data.aws_iam_policy_document.this["writer"].statement : s.sid => { actions = toset(s.actions), resources = toset(s.resources) } } == {
       ProductItems       = { actions = toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]), resources = toset([aws_dynamodb_table.products.arn]) }
       IdempotencyRecords = { actions = toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]), resources = toset([aws_dynamodb_table.idempotency[0].arn]) }
-      OwnLogGroup        = { actions = toset(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = toset(["${aws_cloudwatch_log_group.writer.arn}:*"]) }
+      OwnLogGroup        = { actions = toset(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = toset(["${aws_cloudwatch_log_group.this["writer"].arn}:*"]) }
       Tracing            = { actions = toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]), resources = toset(["*"]) }
     }
     error_message = "The writer may only use its item actions on its tables, its own log group and X-Ray."
   }
 
   assert {
-    condition = { for s in data.aws_iam_policy_document.consumer.statement : s.sid => { actions = toset(s.actions), resources = toset(s.resources) } } == {
+    condition = { for s in data.aws_iam_policy_document.this["consumer"].statement : s.sid => { actions = toset(s.actions), resources = toset(s.resources) } } == {
       ReadStream           = { actions = toset(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]), resources = toset([aws_dynamodb_table.products.stream_arn]) }
       ListStreams          = { actions = toset(["dynamodb:ListStreams"]), resources = toset(["${aws_dynamodb_table.products.arn}/stream/*"]) }
       OnFailureDestination = { actions = toset(["sqs:SendMessage"]), resources = toset([aws_sqs_queue.dead_letter[0].arn]) }
-      OwnLogGroup          = { actions = toset(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = toset(["${aws_cloudwatch_log_group.consumer.arn}:*"]) }
+      OwnLogGroup          = { actions = toset(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = toset(["${aws_cloudwatch_log_group.this["consumer"].arn}:*"]) }
       Tracing              = { actions = toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]), resources = toset(["*"]) }
     }
     error_message = "The consumer may only read this stream, send to its destination, log to its own group and trace."
@@ -410,14 +410,14 @@ run "iam" {
 
   assert {
     condition = alltrue([
-      for s in concat(data.aws_iam_policy_document.writer.statement, data.aws_iam_policy_document.consumer.statement) :
+      for s in concat(data.aws_iam_policy_document.this["writer"].statement, data.aws_iam_policy_document.this["consumer"].statement) :
       alltrue([for a in s.actions : !strcontains(a, "*")]) && (s.sid == "Tracing" || !contains(s.resources, "*"))
     ])
     error_message = "No wildcard action anywhere, and a \"*\" resource only for X-Ray."
   }
 
   assert {
-    condition     = aws_iam_role_policy.writer.role == aws_iam_role.writer.id && aws_iam_role_policy.consumer.role == aws_iam_role.consumer.id
+    condition     = aws_iam_role_policy.this["writer"].role == aws_iam_role.this["writer"].id && aws_iam_role_policy.this["consumer"].role == aws_iam_role.this["consumer"].id
     error_message = "Each policy must be attached to its function's role."
   }
 }
@@ -430,13 +430,13 @@ run "tags" {
       for tags in [
         aws_dynamodb_table.products.tags,
         aws_dynamodb_table.idempotency[0].tags,
-        aws_lambda_function.writer.tags,
-        aws_lambda_function.consumer.tags,
-        aws_cloudwatch_log_group.writer.tags,
-        aws_cloudwatch_log_group.consumer.tags,
+        aws_lambda_function.this["writer"].tags,
+        aws_lambda_function.this["consumer"].tags,
+        aws_cloudwatch_log_group.this["writer"].tags,
+        aws_cloudwatch_log_group.this["consumer"].tags,
         aws_cloudwatch_log_group.api_access.tags,
-        aws_iam_role.writer.tags,
-        aws_iam_role.consumer.tags,
+        aws_iam_role.this["writer"].tags,
+        aws_iam_role.this["consumer"].tags,
         aws_sqs_queue.dead_letter[0].tags,
         aws_lambda_event_source_mapping.stream.tags,
         aws_apigatewayv2_api.this.tags,
@@ -466,7 +466,7 @@ run "outputs" {
   }
 
   assert {
-    condition     = output.writer_role_arn == aws_iam_role.writer.arn && output.consumer_role_arn == aws_iam_role.consumer.arn
+    condition     = output.writer_role_arn == aws_iam_role.this["writer"].arn && output.consumer_role_arn == aws_iam_role.this["consumer"].arn
     error_message = "The role outputs must come from the roles."
   }
 }

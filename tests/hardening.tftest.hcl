@@ -13,14 +13,14 @@ run "off_by_default" {
   command = plan
 
   assert {
-    condition = alltrue([for f in [aws_lambda_function.writer, aws_lambda_function.consumer] :
+    condition = alltrue([for f in aws_lambda_function.this :
       length(f.vpc_config) == 0 && f.code_signing_config_arn == null && f.kms_key_arn == null && f.reserved_concurrent_executions == null
     ])
     error_message = "Without the hardening variables the functions run outside a VPC, unsigned, with AWS-managed keys and unreserved."
   }
 
   assert {
-    condition     = length(data.aws_iam_policy_document.vpc_access) == 0 && length(data.aws_iam_policy_document.writer.source_policy_documents) == 0 && length(data.aws_iam_policy_document.consumer.source_policy_documents) == 0
+    condition     = length(data.aws_iam_policy_document.vpc_access) == 0 && length(data.aws_iam_policy_document.this["writer"].source_policy_documents) == 0 && length(data.aws_iam_policy_document.this["consumer"].source_policy_documents) == 0
     error_message = "Without VPC placement the roles get no EC2 permission."
   }
 }
@@ -33,7 +33,7 @@ run "customer_managed_key_everywhere" {
   }
 
   assert {
-    condition     = aws_lambda_function.writer.kms_key_arn == var.kms_key_arn && aws_lambda_function.consumer.kms_key_arn == var.kms_key_arn
+    condition     = aws_lambda_function.this["writer"].kms_key_arn == var.kms_key_arn && aws_lambda_function.this["consumer"].kms_key_arn == var.kms_key_arn
     error_message = "Both functions' environment variables must be encrypted with the given key."
   }
 
@@ -42,8 +42,8 @@ run "customer_managed_key_everywhere" {
       aws_dynamodb_table.products.server_side_encryption[0].kms_key_arn == var.kms_key_arn,
       aws_dynamodb_table.idempotency[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn,
       aws_sqs_queue.dead_letter[0].kms_master_key_id == var.kms_key_arn,
-      aws_cloudwatch_log_group.writer.kms_key_id == var.kms_key_arn,
-      aws_cloudwatch_log_group.consumer.kms_key_id == var.kms_key_arn,
+      aws_cloudwatch_log_group.this["writer"].kms_key_id == var.kms_key_arn,
+      aws_cloudwatch_log_group.this["consumer"].kms_key_id == var.kms_key_arn,
       aws_cloudwatch_log_group.api_access.kms_key_id == var.kms_key_arn,
     ])
     error_message = "Tables, queue and log groups must be encrypted with the given (multi-Region) key."
@@ -59,7 +59,7 @@ run "vpc_placement" {
   }
 
   assert {
-    condition = alltrue([for f in [aws_lambda_function.writer, aws_lambda_function.consumer] :
+    condition = alltrue([for f in aws_lambda_function.this :
       length(f.vpc_config) == 1 && f.vpc_config[0].subnet_ids == toset(var.subnet_ids) && f.vpc_config[0].security_group_ids == toset(var.security_group_ids)
     ])
     error_message = "Both functions must be placed in the given subnets with the given security groups."
@@ -89,7 +89,7 @@ run "vpc_placement" {
   }
 
   assert {
-    condition = alltrue([for doc in [data.aws_iam_policy_document.writer, data.aws_iam_policy_document.consumer] :
+    condition = alltrue([for doc in data.aws_iam_policy_document.this :
       doc.source_policy_documents == tolist([data.aws_iam_policy_document.vpc_access[0].json])
     ])
     error_message = "Both roles' policies must include the network interface statements."
@@ -104,7 +104,7 @@ run "code_signing" {
   }
 
   assert {
-    condition     = aws_lambda_function.writer.code_signing_config_arn == var.code_signing_config_arn && aws_lambda_function.consumer.code_signing_config_arn == var.code_signing_config_arn
+    condition     = aws_lambda_function.this["writer"].code_signing_config_arn == var.code_signing_config_arn && aws_lambda_function.this["consumer"].code_signing_config_arn == var.code_signing_config_arn
     error_message = "Both functions must be deployed with the given code signing configuration."
   }
 }
@@ -118,7 +118,7 @@ run "reserved_concurrency" {
   }
 
   assert {
-    condition     = aws_lambda_function.writer.reserved_concurrent_executions == 25 && aws_lambda_function.consumer.reserved_concurrent_executions == 5
+    condition     = aws_lambda_function.this["writer"].reserved_concurrent_executions == 25 && aws_lambda_function.this["consumer"].reserved_concurrent_executions == 5
     error_message = "Each function must get its own reserved concurrency."
   }
 }

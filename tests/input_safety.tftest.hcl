@@ -161,7 +161,7 @@ run "rejects_subnets_without_security_groups" {
     subnet_ids = ["subnet-0a1b2c3d4e5f60718"]
   }
 
-  expect_failures = [aws_lambda_function.writer]
+  expect_failures = [aws_lambda_function.this]
 }
 
 run "rejects_security_groups_without_subnets" {
@@ -171,7 +171,7 @@ run "rejects_security_groups_without_subnets" {
     security_group_ids = ["sg-0123456789abcdef0"]
   }
 
-  expect_failures = [aws_lambda_function.writer]
+  expect_failures = [aws_lambda_function.this]
 }
 
 run "rejects_log_retention_in_days_negative" {
@@ -312,7 +312,7 @@ run "accepts_valid_values" {
   }
 
   assert {
-    condition     = length(aws_lambda_function.writer.vpc_config[0].subnet_ids) == 16
+    condition     = length(aws_lambda_function.this["writer"].vpc_config[0].subnet_ids) == 16
     error_message = "Sixteen subnets are within Lambda's limit."
   }
 }
@@ -331,13 +331,13 @@ run "longest_name_fits_every_derived_name" {
   assert {
     condition = alltrue([
       length(var.name) == 32,
-      length(aws_lambda_function.writer.function_name) <= 64,
-      length(aws_lambda_function.consumer.function_name) <= 64,
+      length(aws_lambda_function.this["writer"].function_name) <= 64,
+      length(aws_lambda_function.this["consumer"].function_name) <= 64,
       length(aws_lambda_layer_version.dependencies.layer_name) <= 64,
-      length(aws_iam_role.writer.name) <= 64,
-      length(aws_iam_role.consumer.name) <= 64,
-      length(aws_iam_role_policy.writer.name) <= 128,
-      length(aws_iam_role_policy.consumer.name) <= 128,
+      length(aws_iam_role.this["writer"].name) <= 64,
+      length(aws_iam_role.this["consumer"].name) <= 64,
+      length(aws_iam_role_policy.this["writer"].name) <= 128,
+      length(aws_iam_role_policy.this["consumer"].name) <= 128,
       length(aws_sqs_queue.dead_letter[0].name) <= 80,
       length(aws_dynamodb_table.products.name) <= 255,
       length(aws_dynamodb_table.idempotency[0].name) <= 255,

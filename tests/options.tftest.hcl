@@ -41,13 +41,13 @@ run "customer_managed_key" {
   }
 
   assert {
-    condition     = alltrue([for g in [aws_cloudwatch_log_group.writer, aws_cloudwatch_log_group.consumer, aws_cloudwatch_log_group.api_access] : g.kms_key_id == var.kms_key_arn])
+    condition     = alltrue([for g in [aws_cloudwatch_log_group.this["writer"], aws_cloudwatch_log_group.this["consumer"], aws_cloudwatch_log_group.api_access] : g.kms_key_id == var.kms_key_arn])
     error_message = "Every log group must be encrypted with the given key."
   }
 
   assert {
     condition = alltrue([
-      for doc in [data.aws_iam_policy_document.writer, data.aws_iam_policy_document.consumer] :
+      for doc in data.aws_iam_policy_document.this :
       contains([for s in doc.statement : s.sid if s.resources == toset([var.kms_key_arn]) && s.actions == toset(["kms:Decrypt", "kms:GenerateDataKey"])], "CustomerManagedKey")
     ])
     error_message = "Both roles must be allowed to decrypt and generate data keys with the given key, and only it."
@@ -112,12 +112,12 @@ run "idempotency_disabled" {
   }
 
   assert {
-    condition     = !contains(keys(aws_lambda_function.writer.environment[0].variables), "IDEMPOTENCY_TABLE_NAME")
+    condition     = !contains(keys(aws_lambda_function.this["writer"].environment[0].variables), "IDEMPOTENCY_TABLE_NAME")
     error_message = "Without idempotency the writer gets no IDEMPOTENCY_TABLE_NAME."
   }
 
   assert {
-    condition     = !contains([for s in data.aws_iam_policy_document.writer.statement : s.sid], "IdempotencyRecords")
+    condition     = !contains([for s in data.aws_iam_policy_document.this["writer"].statement : s.sid], "IdempotencyRecords")
     error_message = "Without idempotency the writer gets no access to an idempotency table."
   }
 }
@@ -197,7 +197,7 @@ run "sns_destination" {
   }
 
   assert {
-    condition     = one([for s in data.aws_iam_policy_document.consumer.statement : s if s.sid == "OnFailureDestination"]).actions == toset(["sns:Publish"]) && one([for s in data.aws_iam_policy_document.consumer.statement : s if s.sid == "OnFailureDestination"]).resources == toset([var.on_failure_destination_arn])
+    condition     = one([for s in data.aws_iam_policy_document.this["consumer"].statement : s if s.sid == "OnFailureDestination"]).actions == toset(["sns:Publish"]) && one([for s in data.aws_iam_policy_document.this["consumer"].statement : s if s.sid == "OnFailureDestination"]).resources == toset([var.on_failure_destination_arn])
     error_message = "The consumer may publish to exactly the given topic."
   }
 }
@@ -210,7 +210,7 @@ run "sqs_destination" {
   }
 
   assert {
-    condition     = one([for s in data.aws_iam_policy_document.consumer.statement : s if s.sid == "OnFailureDestination"]).actions == toset(["sqs:SendMessage"])
+    condition     = one([for s in data.aws_iam_policy_document.this["consumer"].statement : s if s.sid == "OnFailureDestination"]).actions == toset(["sqs:SendMessage"])
     error_message = "The consumer may send to the given queue with sqs:SendMessage."
   }
 }
@@ -289,7 +289,7 @@ run "function_settings" {
   }
 
   assert {
-    condition     = aws_lambda_function.writer.runtime == "python3.12" && aws_lambda_function.consumer.architectures == tolist(["x86_64"])
+    condition     = aws_lambda_function.this["writer"].runtime == "python3.12" && aws_lambda_function.this["consumer"].architectures == tolist(["x86_64"])
     error_message = "runtime and architecture must reach the functions."
   }
 
@@ -299,27 +299,27 @@ run "function_settings" {
   }
 
   assert {
-    condition     = aws_lambda_function.writer.memory_size == 1024 && aws_lambda_function.writer.timeout == 29 && aws_lambda_function.writer.reserved_concurrent_executions == 10
+    condition     = aws_lambda_function.this["writer"].memory_size == 1024 && aws_lambda_function.this["writer"].timeout == 29 && aws_lambda_function.this["writer"].reserved_concurrent_executions == 10
     error_message = "Writer settings must reach the writer."
   }
 
   assert {
-    condition     = aws_lambda_function.consumer.memory_size == 512 && aws_lambda_function.consumer.timeout == 120 && aws_lambda_function.consumer.reserved_concurrent_executions == 0
+    condition     = aws_lambda_function.this["consumer"].memory_size == 512 && aws_lambda_function.this["consumer"].timeout == 120 && aws_lambda_function.this["consumer"].reserved_concurrent_executions == 0
     error_message = "Consumer settings must reach the consumer."
   }
 
   assert {
-    condition     = aws_lambda_function.writer.tracing_config[0].mode == "PassThrough" && aws_cloudwatch_log_group.writer.retention_in_days == 0
+    condition     = aws_lambda_function.this["writer"].tracing_config[0].mode == "PassThrough" && aws_cloudwatch_log_group.this["writer"].retention_in_days == 0
     error_message = "tracing_mode and log_retention_in_days must apply."
   }
 
   assert {
-    condition     = aws_lambda_function.consumer.environment[0].variables["POWERTOOLS_SERVICE_NAME"] == "products" && aws_lambda_function.consumer.environment[0].variables["POWERTOOLS_METRICS_NAMESPACE"] == "Shop" && aws_lambda_function.consumer.environment[0].variables["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
+    condition     = aws_lambda_function.this["consumer"].environment[0].variables["POWERTOOLS_SERVICE_NAME"] == "products" && aws_lambda_function.this["consumer"].environment[0].variables["POWERTOOLS_METRICS_NAMESPACE"] == "Shop" && aws_lambda_function.this["consumer"].environment[0].variables["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
     error_message = "Powertools settings must reach the environment."
   }
 
   assert {
-    condition     = startswith(aws_lambda_function.writer.filename, "/tmp/cdc-packages/writer-")
+    condition     = startswith(aws_lambda_function.this["writer"].filename, "/tmp/cdc-packages/writer-")
     error_message = "build_dir must hold the packages."
   }
 }
@@ -351,12 +351,12 @@ run "consumer_seam" {
   }
 
   assert {
-    condition     = aws_lambda_function.consumer.environment[0].variables["RECORD_HANDLER"] == "custom_records:handle"
+    condition     = aws_lambda_function.this["consumer"].environment[0].variables["RECORD_HANDLER"] == "custom_records:handle"
     error_message = "consumer_record_handler must become the consumer's RECORD_HANDLER."
   }
 
   assert {
-    condition     = !contains(keys(aws_lambda_function.writer.environment[0].variables), "RECORD_HANDLER")
+    condition     = !contains(keys(aws_lambda_function.this["writer"].environment[0].variables), "RECORD_HANDLER")
     error_message = "RECORD_HANDLER belongs to the consumer only."
   }
 
@@ -377,7 +377,7 @@ run "consumer_seam" {
   }
 
   assert {
-    condition     = aws_lambda_function.consumer.source_code_hash == local.input_hashes.consumer
+    condition     = aws_lambda_function.this["consumer"].source_code_hash == local.input_hashes.consumer
     error_message = "The consumer must be updated when the extra source files change."
   }
 }

@@ -27,16 +27,18 @@ def depends_on(file: str, address: str) -> set[str]:
 
 def test_mapping_waits_for_the_consumer_policy() -> None:
     # Lambda validates the role's stream and destination permissions when it creates the mapping.
-    assert "aws_iam_role_policy.consumer" in depends_on("stream.tf", "aws_lambda_event_source_mapping.stream")
+    assert 'aws_iam_role_policy.this["consumer"]' in depends_on(
+        "stream.tf", "aws_lambda_event_source_mapping.stream"
+    )
 
 
 def test_functions_wait_for_their_package_log_group_and_policy() -> None:
-    for function in ("writer", "consumer"):
-        assert depends_on("functions.tf", f"aws_lambda_function.{function}") == {
-            f'terraform_data.package["{function}"]',
-            f"aws_cloudwatch_log_group.{function}",
-            f"aws_iam_role_policy.{function}",
-        }
+    # depends_on names whole resources: each function waits for every instance, its own among them.
+    assert depends_on("functions.tf", "aws_lambda_function.this") == {
+        "terraform_data.package",
+        "aws_cloudwatch_log_group.this",
+        "aws_iam_role_policy.this",
+    }
 
 
 def test_layer_waits_for_its_package() -> None:
