@@ -1,21 +1,8 @@
+# What a caller of this stack needs; every other output of the module is available as module.cdc.<name> here.
+
 output "api_endpoint" {
-  description = "Base URL of the HTTP API ($default stage); routes are /products and /products/{id}."
+  description = "Base URL of the HTTP API (requests need a JWT from jwt_issuer for jwt_audience)."
   value       = module.cdc.api_endpoint
-}
-
-output "api_id" {
-  description = "ID of the HTTP API."
-  value       = module.cdc.api_id
-}
-
-output "api_execution_arn" {
-  description = "Execution ARN of the HTTP API, for IAM policies that allow execute-api:Invoke when authorization_type is AWS_IAM."
-  value       = module.cdc.api_execution_arn
-}
-
-output "api_access_log_group_name" {
-  description = "Name of the log group holding the API's JSON access logs."
-  value       = module.cdc.api_access_log_group_name
 }
 
 output "table_name" {
@@ -23,82 +10,17 @@ output "table_name" {
   value       = module.cdc.table_name
 }
 
-output "table_arn" {
-  description = "ARN of the products table."
-  value       = module.cdc.table_arn
-}
-
-output "table_stream_arn" {
-  description = "ARN of the products table's stream."
-  value       = module.cdc.table_stream_arn
-}
-
-output "idempotency_table_name" {
-  description = "Name of the Powertools idempotency table; null when idempotency_enabled is false."
-  value       = module.cdc.idempotency_table_name
-}
-
-output "idempotency_table_arn" {
-  description = "ARN of the Powertools idempotency table; null when idempotency_enabled is false."
-  value       = module.cdc.idempotency_table_arn
-}
-
-output "writer_function_name" {
-  description = "Name of the writer function (HTTP API handler)."
-  value       = module.cdc.writer_function_name
-}
-
-output "writer_function_arn" {
-  description = "ARN of the writer function."
-  value       = module.cdc.writer_function_arn
-}
-
-output "writer_role_arn" {
-  description = "ARN of the writer function's execution role."
-  value       = module.cdc.writer_role_arn
-}
-
-output "writer_log_group_name" {
-  description = "Name of the writer function's log group."
-  value       = module.cdc.writer_log_group_name
-}
-
-output "consumer_function_name" {
-  description = "Name of the consumer function (stream batch handler)."
-  value       = module.cdc.consumer_function_name
-}
-
-output "consumer_function_arn" {
-  description = "ARN of the consumer function."
-  value       = module.cdc.consumer_function_arn
-}
-
-output "consumer_role_arn" {
-  description = "ARN of the consumer function's execution role."
-  value       = module.cdc.consumer_role_arn
-}
-
 output "consumer_log_group_name" {
-  description = "Name of the consumer function's log group."
+  description = "Log group where the consumer writes one JSON line per change."
   value       = module.cdc.consumer_log_group_name
 }
 
-output "layer_arn" {
-  description = "Version ARN of the dependency layer both functions use."
-  value       = module.cdc.layer_arn
+output "failure_topic_arn" {
+  description = "SNS topic receiving the stream records the consumer kept failing on."
+  value       = aws_sns_topic.failures.arn
 }
 
-output "event_source_mapping_uuid" {
-  description = "UUID of the event source mapping from the table's stream to the consumer."
-  value       = module.cdc.event_source_mapping_uuid
-}
-
-output "on_failure_destination_arn" {
-  description = "ARN of the queue or topic that receives records failing all retries (the module's dead-letter queue or on_failure_destination_arn)."
-  value       = module.cdc.on_failure_destination_arn
-}
-
-output "dead_letter_queue_url" {
-  description = "URL of the dead-letter queue the module created; null when on_failure_destination_arn was given."
-  value       = module.cdc.dead_letter_queue_url
+output "kms_key_arn" {
+  description = "ARN of the customer-managed key encrypting the tables, the log groups and the failure topic."
+  value       = aws_kms_key.data.arn
 }
