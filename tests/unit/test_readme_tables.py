@@ -23,11 +23,12 @@ class Row:
     default: str = ""
 
 
-def block_body(text: str, open_brace: int) -> str:
-    """The text between the brace at `open_brace` and its match, skipping braces inside strings."""
+def expression_end(text: str, start: int, *, at_newline: bool) -> int:
+    """Where the HCL expression starting at `start` ends, skipping brackets and braces inside strings: at the
+    bracket that closes the one at `start`, or (with `at_newline`) at the first newline outside brackets."""
     depth = 0
     in_string = False
-    index = open_brace
+    index = start
     while index < len(text):
         char = text[index]
         if in_string:
@@ -41,38 +42,26 @@ def block_body(text: str, open_brace: int) -> str:
             depth += 1
         elif char in "}])":
             depth -= 1
-            if depth == 0:
-                return text[open_brace + 1 : index]
+            if depth == 0 and not at_newline:
+                return index
+        elif char == "\n" and depth == 0 and at_newline:
+            return index
         index += 1
+    if at_newline:
+        return index
     raise ValueError("unbalanced braces")
+
+
+def block_body(text: str, open_brace: int) -> str:
+    """The text between the brace at `open_brace` and its match."""
+    return text[open_brace + 1 : expression_end(text, open_brace, at_newline=False)]
 
 
 def attribute_expression(body: str, name: str) -> str | None:
     """The expression of a top-level attribute of a block, with its whitespace collapsed."""
     for match in ATTRIBUTE.finditer(body):
-        if match.group(1) != name:
-            continue
-        start = match.end()
-        end = start
-        depth = 0
-        in_string = False
-        while end < len(body):
-            char = body[end]
-            if in_string:
-                if char == "\\":
-                    end += 1
-                elif char == '"':
-                    in_string = False
-            elif char == '"':
-                in_string = True
-            elif char in "{[(":
-                depth += 1
-            elif char in "}])":
-                depth -= 1
-            elif char == "\n" and depth == 0:
-                break
-            end += 1
-        return one_line(body[start:end])
+        if match.group(1) == name:
+            return one_line(body[match.end() : expression_end(body, match.end(), at_newline=True)])
     return None
 
 
