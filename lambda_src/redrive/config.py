@@ -41,7 +41,7 @@ def from_environ(environ: Mapping[str, str]) -> Config:
     parts = arn.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn" or parts[2] != kind or not parts[5]:
         raise ConfigError(
-            f"DESTINATION_ARN={arn!r} must be the ARN of an {kind} resource (arn:aws:{kind}:...)"
+            f"DESTINATION_ARN={arn!r} must be the ARN of the {kind} destination (arn:aws:{kind}:...)"
         )
     queue_url = environ.get("FAILURE_QUEUE_URL", "").strip() or None
     if kind in ("sqs", "sns") and queue_url is None:

@@ -67,21 +67,20 @@ class Clients:
 def clients() -> Clients:
     # Created once (building a client takes longer than most tests); moto intercepts their calls whenever a
     # mock is active.
-    def make(service: str, endpoint: str | None = None) -> Any:
-        return boto3.client(
-            service,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            endpoint_url=endpoint,
-        )
+    def options(endpoint: str | None = None) -> dict[str, Any]:
+        return {
+            "region_name": REGION,
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+            "endpoint_url": endpoint,
+        }
 
     return Clients(
-        s3=make("s3"),
-        sqs=make("sqs"),
-        sns=make("sns"),
-        dynamodb=make("dynamodb", DYNAMODB_ENDPOINT),
-        streams=make("dynamodbstreams", STREAMS_ENDPOINT),
+        s3=boto3.client("s3", **options()),
+        sqs=boto3.client("sqs", **options()),
+        sns=boto3.client("sns", **options()),
+        dynamodb=boto3.client("dynamodb", **options(DYNAMODB_ENDPOINT)),
+        streams=boto3.client("dynamodbstreams", **options(STREAMS_ENDPOINT)),
     )
 
 
