@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from aws_lambda_powertools import Logger
 
 from redrive import request as requests
-from redrive.batches import BatchInfo
+from redrive.batches import BatchInfo, InvalidDocument
 from redrive.replay import Invoker, judge
 from redrive.report import Report, Status
 from redrive.sources import Found, Source
@@ -79,7 +79,11 @@ def _redrive_one(
 ) -> tuple[Status, str | None]:
     if found.batch is None:
         return "invalid", found.problem
-    info, records, detail = found.batch.info, found.batch.records, None
+    info, detail = found.batch.info, None
+    try:
+        records = found.batch.records or source.records(found)
+    except InvalidDocument as error:
+        return "invalid", str(error)
     if records is None:
         try:
             records = reader.read(info)

@@ -1,8 +1,9 @@
 """Where the discarded batches wait: the S3 bucket, or the SQS queue (the destination, or the one subscribed
 to the SNS destination topic).
 
-A source finds up to `limit` failure records (`find`), removes the ones replayed (`done`) and lets the others
-be found again by the next run (`release`).
+A source finds up to `limit` failure records (`find`), hands over the records of a batch it holds
+(`records`), removes the batches replayed (`done`) and lets the others be found again by the next run
+(`release`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class Found:
 class Source(Protocol):
     def find(self, limit: int, hold_seconds: int) -> list[Found]: ...
 
+    def records(self, found: Found) -> list[dict[str, Any]] | None:
+        """The batch's records if the failure record holds them; None: read them from the stream."""
+        ...
+
     def done(self, found: Found) -> None: ...
 
     def release(self) -> None: ...
@@ -58,11 +63,16 @@ def _parse(text: str | bytes) -> Any:
 
 
 class BucketSource:
-    """Objects under aws/lambda/ in the destination bucket; a replayed one moves to redriven/<key>."""
+    """Objects under aws/lambda/ in the destination bucket; a replayed one moves to redriven/<key>.
+
+    A batch's payload can be megabytes, so `find` keeps only where each batch is, and `records` reads the
+    object again when its turn comes.
+    """
 
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
+        self._with_payload: set[str] = set()
 
     def find(self, limit: int, hold_seconds: int) -> list[Found]:
         found: list[Found] = []
@@ -81,8 +91,13 @@ class BucketSource:
                 if key.endswith("/") or len(found) >= limit:
                     continue
                 body = self._get(key)
-                if body is not None:
-                    found.append(_read(key, _parse(body)))
+                if body is None:
+                    continue
+                item = _read(key, _parse(body))
+                if item.batch is not None and item.batch.records is not None:
+                    self._with_payload.add(key)
+                    item = Found(item.ref, FailedBatch(item.batch.info, records=None))
+                found.append(item)
             token = page.get("NextContinuationToken")
             if not page.get("IsTruncated") or not token:
                 break
@@ -96,6 +111,14 @@ class BucketSource:
                 return None  # moved by a run at the same time
             raise
         return body
+
+    def records(self, found: Found) -> list[dict[str, Any]] | None:
+        if found.ref not in self._with_payload:
+            return None
+        body = self._get(found.ref)
+        if body is None:
+            raise InvalidDocument("the object is gone")
+        return from_document(_parse(body)).records
 
     def done(self, found: Found) -> None:
         self._s3.copy_object(
@@ -143,6 +166,9 @@ class QueueSource:
             if new == 0:
                 break
         return list(found.values())
+
+    def records(self, found: Found) -> list[dict[str, Any]] | None:
+        return None  # pointers only: Lambda sends no payload to SQS or SNS
 
     def done(self, found: Found) -> None:
         self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=self._held.pop(found.ref))

@@ -318,3 +318,19 @@ def test_a_message_delivered_twice_is_looked_at_once() -> None:
     source.release()
     # The latest receipt handle is the one that works
     assert sqs.released == [{"Id": "0", "ReceiptHandle": "handle-2", "VisibilityTimeout": 0}]
+
+
+def test_range_with_records_a_filter_dropped_is_replayed_whole_and_says_so(
+    redrive: Redrive, send: Callable[[Any], str], table: StreamTable, consumer: FakeConsumer
+) -> None:
+    # GIVEN a batch of 2 whose range holds 3 records: the mapping's filter dropped the middle one
+    table.put("a", "filtered", "c")
+    pointer = table.pointer(0, 2)
+    pointer["DDBStreamBatchInfo"]["batchSize"] = 2
+    send(pointer)
+
+    answer = redrive({})
+
+    assert answer["batches"][0]["status"] == "replayed"
+    assert answer["batches"][0]["detail"].startswith("the range holds 3 records, the batch had 2")
+    assert [r["dynamodb"]["Keys"]["PK"]["S"] for r in consumer.events[0]["Records"]] == ["a", "filtered", "c"]
