@@ -2,9 +2,9 @@
 
 The tables go between the `<!-- BEGIN_TF_DOCS -->` and `<!-- END_TF_DOCS -->` markers and are rendered the way
 terraform-docs renders them: a type exactly as written in the HCL, a default as JSON ("n/a" when the input is
-required), multi-line values in `<pre>` blocks. Variables and outputs keep the order of the module's files, where
-they are grouped by what they configure. Every `*.tf` file of the module root is read with python-hcl2, a real HCL
-parser, so a block it cannot parse is an error rather than a row that is silently wrong.
+required), multi-line values in `<pre>` blocks. Variables and outputs keep the order of the module's files,
+where they are grouped by what they configure. Every `*.tf` file of the module root is read with python-hcl2,
+a real HCL parser, so a block it cannot parse is an error rather than a row that is silently wrong.
 
 Run: python scripts/tf_docs.py [--module-dir DIR] [--readme FILE] [--check]
 """
@@ -40,8 +40,8 @@ VALUES = SerializationOptions(
 
 
 def load_hcl(text: str) -> dict[str, Any]:
-    """HCL text as python-hcl2's dict: blocks as lists of {label: body}, literals as Python values, and any other
-    expression as its source form wrapped in `${...}`."""
+    """HCL text as python-hcl2's dict: blocks as lists of {label: body}, literals as Python values, and any
+    other expression as its source form wrapped in `${...}`."""
     return hcl2.loads(text, serialization_options=VALUES)
 
 
@@ -74,8 +74,7 @@ class Module:
 
 def _labelled_blocks(data: dict[str, Any], kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for block in data.get(kind, []):
-        for label, body in block.items():
-            yield label, body
+        yield from block.items()
 
 
 def _block_label(block: Tree) -> str:
@@ -86,7 +85,7 @@ def _block_label(block: Tree) -> str:
 
 
 def _type_sources(text: str) -> dict[str, str]:
-    """Each variable's `type` expression exactly as written, cut from the text at the positions the parser gives."""
+    """Each variable's `type` expression exactly as written, cut from the text where the parser found it."""
     tree = hcl2.parses_to_tree(text)
     types: dict[str, str] = {}
     for block in tree.children[0].children:
@@ -107,7 +106,9 @@ def _type_sources(text: str) -> dict[str, str]:
 def _literal(value: Any, where: str) -> Any:
     """The default as data; Terraform accepts only literal values there, so an expression is a mistake."""
     if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
-        raise DocsError(f"{where} is the expression {value[2:-1]}; a variable's default must be a literal value")
+        raise DocsError(
+            f"{where} is the expression {value[2:-1]}; a variable's default must be a literal value"
+        )
     if isinstance(value, dict):
         return {key: _literal(item, where) for key, item in value.items()}
     if isinstance(value, list):
@@ -157,7 +158,9 @@ def read_module(module_dir: Path) -> Module:
 
 def _cell(text: str) -> str:
     """Prose for a table cell: HTML-significant characters and the column separator escaped, lines joined."""
-    return "<br/>".join(html.escape(line, quote=False) for line in text.strip().splitlines()).replace("|", "\\|")
+    return "<br/>".join(html.escape(line, quote=False) for line in text.strip().splitlines()).replace(
+        "|", "\\|"
+    )
 
 
 def _code(text: str) -> str:
@@ -209,7 +212,9 @@ def update_readme(readme: str, tables: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--module-dir", type=Path, default=REPO_ROOT)
-    parser.add_argument("--readme", type=Path, default=None, help="default: README.md in the module directory")
+    parser.add_argument(
+        "--readme", type=Path, default=None, help="default: README.md in the module directory"
+    )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when the README is stale")
     args = parser.parse_args(argv)
     readme_path: Path = args.readme or args.module_dir / "README.md"
@@ -223,7 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.check:
         diff = difflib.unified_diff(
-            current.splitlines(keepends=True), updated.splitlines(keepends=True), str(readme_path), "generated"
+            current.splitlines(keepends=True),
+            updated.splitlines(keepends=True),
+            str(readme_path),
+            "generated",
         )
         sys.stdout.writelines(diff)
         print(f"{readme_path} is stale: run `make docs`", file=sys.stderr)

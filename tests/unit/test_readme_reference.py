@@ -1,5 +1,5 @@
-"""README.md's Requirements, Inputs and Outputs tables are what `make docs` (scripts/tf_docs.py) writes from the
-module's HCL, so a variable or output changed without `make docs` fails here."""
+"""README.md's Requirements, Inputs and Outputs tables are what `make docs` (scripts/tf_docs.py) writes from
+the module's HCL, so a variable or output changed without `make docs` fails here."""
 
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 README = REPO_ROOT / "README.md"
 SCRIPT = REPO_ROOT / "scripts" / "tf_docs.py"
 
-NEW_VARIABLE = '''
+NEW_VARIABLE = """
 variable "added_without_make_docs" {
   description = "An input added to the module."
   type        = number
   default     = 7
 }
-'''
+"""
 
 
 def run_script(module_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -73,7 +73,9 @@ def test_a_variable_added_without_make_docs_is_caught_and_make_docs_adds_it(modu
     # WHEN the README is checked, THEN it is stale, with the missing row in the diff
     stale = run_script(module_copy, "--check")
     assert stale.returncode == 1, stale
-    assert "+| `added_without_make_docs` | An input added to the module. | `number` | `7` | no |" in stale.stdout
+    assert (
+        "+| `added_without_make_docs` | An input added to the module. | `number` | `7` | no |" in stale.stdout
+    )
     assert "make docs" in stale.stderr
 
     # WHEN make docs writes it, THEN the row is there and the README is current
