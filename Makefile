@@ -124,6 +124,10 @@ TEST_SUITES := test-e2e test-security test-unit test-terraform checkov validate 
 test: venv init ## Run every test (the command CI runs)
 	$(MAKE) --no-print-directory --jobs=$(JOBS) --output-sync=target $(TEST_SUITES)
 
+.PHONY: docs
+docs: venv ## Write the README's Requirements, Inputs and Outputs tables from the module's HCL
+	$(PY) scripts/tf_docs.py
+
 .PHONY: up
 up: venv ## Start the local stack: emulator on 127.0.0.1, examples/local applied to it, API, runner and poller
 	$(PY) -m local up

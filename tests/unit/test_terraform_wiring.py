@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
+from typing import Any
 
-from tests.unit.test_readme_tables import attribute_expression, block_body
+from scripts.tf_docs import load_hcl
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def resource_body(file: str, address: str) -> str:
+def resource_body(file: str, address: str) -> dict[str, Any]:
     kind, name = address.split(".")
-    text = (REPO_ROOT / file).read_text()
-    match = re.search(rf'^resource "{kind}" "{name}" \{{', text, re.MULTILINE)
-    assert match, f"{address} is not in {file}"
-    return block_body(text, match.end() - 1)
+    data = load_hcl((REPO_ROOT / file).read_text())
+    bodies = [block[kind][name] for block in data.get("resource", []) if name in block.get(kind, {})]
+    assert bodies, f"{address} is not in {file}"
+    return bodies[0]
 
 
 def depends_on(file: str, address: str) -> set[str]:
-    expression = attribute_expression(resource_body(file, address), "depends_on") or "[]"
-    assert expression.startswith("["), expression
-    assert expression.endswith("]"), expression
-    return {item.strip() for item in expression[1:-1].split(",") if item.strip()}
+    # python-hcl2 gives each reference as its source text wrapped in ${...}.
+    references = resource_body(file, address).get("depends_on", [])
+    assert all(ref.startswith("${") and ref.endswith("}") for ref in references), references
+    return {ref[2:-1] for ref in references}
 
 
 def test_mapping_waits_for_the_consumer_policy() -> None:

@@ -5,27 +5,24 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
-from tests.unit.test_readme_tables import attribute_expression, block_body
+from scripts.tf_docs import load_hcl
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-VARIABLE = re.compile(r'^variable\s+"([^"]+)"\s*\{', re.MULTILINE)
-VALIDATION = re.compile(r"^  validation\s*\{", re.MULTILINE)
 EXPECTED_FAILURE = re.compile(r"expect_failures\s*=\s*\[([^\]]*)\]")
-ERROR_MESSAGE = re.compile(r'^\s*error_message\s*=\s*"((?:[^"\\]|\\.)*)"', re.MULTILINE)
 
 
-def variables() -> dict[str, str]:
-    text = (REPO_ROOT / "variables.tf").read_text()
-    return {match.group(1): block_body(text, match.end() - 1) for match in VARIABLE.finditer(text)}
+def variables() -> dict[str, dict[str, Any]]:
+    data = load_hcl((REPO_ROOT / "variables.tf").read_text())
+    return {name: body for block in data.get("variable", []) for name, body in block.items()}
 
 
-def validation_messages(body: str) -> list[str]:
+def validation_messages(body: dict[str, Any]) -> list[str]:
     messages = []
-    for match in VALIDATION.finditer(body):
-        message = ERROR_MESSAGE.search(block_body(body, match.end() - 1))
-        assert message is not None, body
-        messages.append(message.group(1))
+    for validation in body.get("validation", []):
+        assert "error_message" in validation, body
+        messages.append(validation["error_message"])
     return messages
 
 
@@ -42,7 +39,7 @@ def test_every_variable_but_a_bool_is_validated() -> None:
     unvalidated = [
         name
         for name, body in variables().items()
-        if not validation_messages(body) and attribute_expression(body, "type") != "bool"
+        if not validation_messages(body) and body.get("type") != "bool"
     ]
     assert unvalidated == []
 

@@ -2,7 +2,7 @@
 
 The default per-record work only writes a log line, which is safe to repeat: the second delivery logs the same
 fields (the eventID and sequence number identify the change, so a reader can drop the repeat). A custom
-consumer with side effects makes them idempotent; the README's example is run here as written.
+consumer with side effects makes them idempotent; the example in docs/consumer.md is run here as written.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from moto import mock_aws
 
 from tests.fixtures.events import stream_batch
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+README = Path(__file__).resolve().parents[3] / "docs" / "consumer.md"
 RECORD_FIELDS = ("eventName", "eventID", "keys", "sequenceNumber", "approximateCreationDateTime")
 REGION = "eu-west-1"
 
@@ -52,7 +52,7 @@ def test_a_redelivered_batch_is_logged_again_with_the_same_content_and_no_error(
 def readme_example() -> str:
     text = README.read_text(encoding="utf-8")
     match = re.search(r"<!-- idempotent-consumer-example[^>]*-->\s*```python\n(.*?)```", text, re.DOTALL)
-    assert match, "README.md lost its idempotent consumer example"
+    assert match, "docs/consumer.md lost its idempotent consumer example"
     return match.group(1)
 
 
@@ -78,7 +78,7 @@ def readme_consumer(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[types.Mod
         sqs = boto3.client("sqs", region_name=REGION)
         queue_url = sqs.create_queue(QueueName="product-changes")["QueueUrl"]
         module = types.ModuleType("my_consumer")
-        exec(compile(readme_example(), "README.md:my_consumer.py", "exec"), module.__dict__)  # noqa: S102
+        exec(compile(readme_example(), "docs/consumer.md:my_consumer.py", "exec"), module.__dict__)  # noqa: S102
         monkeypatch.setitem(sys.modules, "my_consumer", module)
         # As RECORD_HANDLER="my_consumer:record_handler" makes the consumer do at start-up.
         monkeypatch.setattr(handler, "record_handler", module.record_handler)
