@@ -25,8 +25,10 @@ export CHECKPOINT_DISABLE := 1
 TF_DIRS := . $(wildcard examples/*)
 
 .PHONY: help
+# Colour only when stdout is a terminal, so `make help > file` and pipes get plain text.
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@if [ -t 1 ]; then on=$$'\033[36m'; off=$$'\033[0m'; else on=; off=; fi; \
+	awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %s%-16s%s %s\n", on, $$1, off, $$2}' $(MAKEFILE_LIST)
 
 $(VENV)/.installed: requirements-dev.txt
 	@echo "==> creating $(VENV) with $(PYTHON)"
