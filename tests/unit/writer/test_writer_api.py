@@ -19,7 +19,8 @@ from tests.fixtures.events import http_request, load
 from tests.fixtures.product_stores import FailingProductStore
 from tests.fixtures.tracing import RecordingProvider
 
-# Reads and rejected writes count nothing, and Powertools says so once per request.
+# Reads and rejected writes record no metric, and Powertools warns of it. writer.handler filters that warning
+# at import, but pytest resets the warning filters for each test, so the tests filter it again.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 
 PRODUCT = '{"name": "Coffee mug", "price": 10.99, "category": "kitchen"}'

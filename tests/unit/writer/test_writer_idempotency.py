@@ -19,6 +19,8 @@ from writer.products import StoreUnavailable
 from tests.fixtures.events import http_request
 from tests.fixtures.product_stores import InterceptedProductStore
 
+# Reads and rejected writes record no metric, and Powertools warns of it. writer.handler filters that warning
+# at import, but pytest resets the warning filters for each test, so the tests filter it again.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 
 IDEMPOTENCY_TABLE = "products-test-idempotency"

@@ -15,7 +15,8 @@ from writer.validation import ProductFields
 
 from tests.fixtures.events import http_request
 
-# Reads and failed writes through the handler count nothing, and Powertools says so (see writer.handler).
+# Reads and rejected writes record no metric, and Powertools warns of it. writer.handler filters that warning
+# at import, but pytest resets the warning filters for each test, so the tests filter it again.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 
 FIELDS = ProductFields(name="Coffee mug", price=Decimal("10.99"), category="kitchen")
