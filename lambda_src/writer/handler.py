@@ -45,6 +45,8 @@ METRICS_NAMESPACE_ENV = "POWERTOOLS_METRICS_NAMESPACE"
 
 EMPTY_METRICS_WARNING = "No application metrics to publish"
 
+# The filter Powertools documents for functions that do not publish metrics on every invocation; other
+# warnings, and this one from anything but Powertools, still show.
 warnings.filterwarnings(
     "ignore", message=EMPTY_METRICS_WARNING, category=UserWarning, module=r"aws_lambda_powertools\."
 )
