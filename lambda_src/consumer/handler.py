@@ -2,9 +2,9 @@
 
 Triggered by the table's stream through an event source mapping with ``ReportBatchItemFailures``. Each
 record goes to the per-record function (``consumer.records.log_change`` unless ``RECORD_HANDLER`` names
-another); a record whose function raises is reported in ``batchItemFailures`` by its sequence number, and the
-others count as done. When every record of a batch fails, the invocation fails, and Lambda retries the whole
-batch.
+another); a record whose function raises is reported in ``batchItemFailures`` by its sequence number and
+logged at ERROR (``consumer.failures``), and the others count as done. When every record of a batch fails,
+each is logged so and then the invocation fails, and Lambda retries the whole batch.
 
 Environment: ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_LOG_LEVEL``, optional ``RECORD_HANDLER``.
 """
@@ -15,12 +15,13 @@ import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared import exact_json
 
 from consumer import records
+from consumer.failures import FailureLoggingProcessor
 
 # Numbers in images are Decimals; this serializer writes them digit for digit instead of as strings or floats.
 logger = Logger(json_serializer=exact_json.dumps)
@@ -28,7 +29,7 @@ logger = Logger(json_serializer=exact_json.dumps)
 # would add about 0.1 s to every cold start. A RECORD_HANDLER that calls AWS can patch what it uses with
 # Tracer().patch(["botocore"]).
 tracer = Tracer(auto_patch=False)
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+processor = FailureLoggingProcessor(failure_logger=logger)
 record_handler = records.load_record_handler(os.environ.get("RECORD_HANDLER"))
 
 

@@ -10,7 +10,11 @@
 - ``POST /products`` with an ``Idempotency-Key`` header: a repeat gets the first response (201, the same
   product) and writes nothing; the same key with other fields -> 422; while the first is running -> 409 with
   ``Retry-After``. See ``writer.idempotency``.
-- A failing DynamoDB call -> 503, logged with its cause; the body says nothing about internals.
+- A failing store (``StoreUnavailable``, or the idempotency table failing) -> 503, logged with its cause; the
+  body says nothing about internals.
+
+``build_router(products, idempotency=...)`` makes the routes for one store (and, optionally, one idempotency
+table); ``writer.handler`` builds the one the function serves, tests build theirs around other stores.
 
 Every response body is JSON. Errors look like ``{"message": "...", "errors": {"<field>": "<reason>"}}``,
 where ``errors`` appears when specific fields (or ``body``, or a header) are at fault. Prices are written as
@@ -28,11 +32,17 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-from botocore.exceptions import BotoCoreError
-from pynamodb.exceptions import PynamoDBException
 from shared import exact_json
 
-from writer import idempotency, store
+from writer.idempotency import Idempotency, IdempotencyStoreUnavailable, KeyInUse, KeyReused
+from writer.products import (
+    Product,
+    ProductNotFound,
+    ProductStore,
+    StoreUnavailable,
+    VersionConflict,
+    is_product_id,
+)
 from writer.validation import (
     ProductFields,
     RequestRejected,
@@ -44,8 +54,7 @@ from writer.validation import (
 
 JSON = "application/json"
 
-router = Router()
-logger = Logger(child=True)
+# Powertools keeps metrics in one set shared by every Metrics object: the handler's log_metrics flushes these.
 metrics = Metrics()
 
 # Methods per resource; the not-found handler uses it to tell 405 from 404.
@@ -55,121 +64,123 @@ _RESOURCES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 )
 
 
-@router.post("/products")
-def create_product() -> Response:
-    # With an Idempotency-Key, a repeated request gets the product the first one created.
-    product = idempotency.create_product(_http_event(), router.lambda_context, _product_fields(), _create)
-    # rawPath, unlike path, keeps a named stage's prefix, so the location works as the client sees the API.
-    location = f"{_http_event().raw_path.rstrip('/')}/{product.id}"
-    return _product_response(201, product, Location=location)
+def build_router(products: ProductStore, *, idempotency: Idempotency | None = None) -> Router:
+    """The product API on ``products``; with ``idempotency``, POST honours the ``Idempotency-Key`` header."""
+    router = Router()
+    # Made here, not at import: a child Logger takes its parent's name from POWERTOOLS_SERVICE_NAME when made.
+    logger = Logger(child=True)
 
+    def http_event() -> APIGatewayProxyEventV2:
+        return cast(APIGatewayProxyEventV2, router.current_event)
 
-def _create(fields: ProductFields) -> store.Product:
-    product = store.create_product(fields)
-    metrics.add_metric(name="ProductsCreated", unit=MetricUnit.Count, value=1)
-    return product
+    def product_fields() -> ProductFields:
+        event = router.current_event
+        check_content_type(event.headers.get("content-type"))
+        return parse_product(read_body(event.body, bool(event.is_base64_encoded)))
 
+    def create(fields: ProductFields) -> Product:
+        product = products.create(fields)
+        metrics.add_metric(name="ProductsCreated", unit=MetricUnit.Count, value=1)
+        return product
 
-@router.get("/products/<product_id>")
-def get_product(product_id: str) -> Response:
-    return _product_response(200, store.get_product(_existing_id(product_id)))
+    @router.post("/products")
+    def create_product() -> Response:
+        fields = product_fields()
+        if idempotency is None:
+            product = create(fields)
+        else:
+            # With an Idempotency-Key, a repeated request gets the product the first one created.
+            product = idempotency.create_product(http_event(), router.lambda_context, fields, create)
+        # rawPath, unlike path, keeps a named stage's prefix: the location works as the client sees the API.
+        location = f"{http_event().raw_path.rstrip('/')}/{product.id}"
+        return _product_response(201, product, Location=location)
 
+    @router.get("/products/<product_id>")
+    def get_product(product_id: str) -> Response:
+        return _product_response(200, products.get(_existing_id(product_id)))
 
-@router.put("/products/<product_id>")
-def replace_product(product_id: str) -> Response:
-    fields = _product_fields()
-    expected_version = parse_if_match(router.current_event.headers.get("if-match"))
-    product = store.replace_product(_existing_id(product_id), fields, expected_version)
-    metrics.add_metric(name="ProductsUpdated", unit=MetricUnit.Count, value=1)
-    return _product_response(200, product)
+    @router.put("/products/<product_id>")
+    def replace_product(product_id: str) -> Response:
+        fields = product_fields()
+        expected_version = parse_if_match(router.current_event.headers.get("if-match"))
+        product = products.replace(_existing_id(product_id), fields, expected_version)
+        metrics.add_metric(name="ProductsUpdated", unit=MetricUnit.Count, value=1)
+        return _product_response(200, product)
 
+    @router.delete("/products/<product_id>")
+    def delete_product(product_id: str) -> Response:
+        products.delete(_existing_id(product_id))
+        metrics.add_metric(name="ProductsDeleted", unit=MetricUnit.Count, value=1)
+        return Response(status_code=204, body="")
 
-@router.delete("/products/<product_id>")
-def delete_product(product_id: str) -> Response:
-    store.delete_product(_existing_id(product_id))
-    metrics.add_metric(name="ProductsDeleted", unit=MetricUnit.Count, value=1)
-    return Response(status_code=204, body="")
+    @router.exception_handler(RequestRejected)
+    def rejected(error: RequestRejected) -> Response:
+        body: dict[str, Any] = {"message": error.message}
+        if error.errors:
+            body["errors"] = error.errors
+        return _json_response(error.status, body)
 
+    @router.exception_handler(ProductNotFound)
+    def product_not_found(_: ProductNotFound) -> Response:
+        return _json_response(404, {"message": "product not found"})
 
-@router.exception_handler(RequestRejected)
-def rejected(error: RequestRejected) -> Response:
-    body: dict[str, Any] = {"message": error.message}
-    if error.errors:
-        body["errors"] = error.errors
-    return _json_response(error.status, body)
+    @router.exception_handler(VersionConflict)
+    def version_conflict(error: VersionConflict) -> Response:
+        return _json_response(
+            409,
+            {"message": "the product has changed: If-Match does not name its current version"},
+            ETag=_etag(error.current_version),
+        )
 
+    @router.exception_handler(KeyInUse)
+    def idempotency_key_in_use(_: KeyInUse) -> Response:
+        return _json_response(
+            409,
+            {"message": "a request with this Idempotency-Key is still in progress, retry it shortly"},
+            **{"Retry-After": "1"},
+        )
 
-@router.exception_handler(store.ProductNotFound)
-def product_not_found(_: store.ProductNotFound) -> Response:
-    return _json_response(404, {"message": "product not found"})
+    @router.exception_handler(KeyReused)
+    def idempotency_key_reused(_: KeyReused) -> Response:
+        return _json_response(
+            422,
+            {
+                "message": "this Idempotency-Key was used with a different request body",
+                "errors": {"Idempotency-Key": "already used for another product; use a new key"},
+            },
+        )
 
+    @router.exception_handler([StoreUnavailable, IdempotencyStoreUnavailable])
+    def store_unavailable(error: Exception) -> Response:
+        # The cause goes to the log only; clients learn nothing about tables or SDKs.
+        cause = error.__cause__ or error
+        logger.exception("product store request failed", extra={"error_type": type(cause).__name__})
+        return _json_response(503, {"message": "the product store is unavailable, try again later"})
 
-@router.exception_handler(store.VersionConflict)
-def version_conflict(error: store.VersionConflict) -> Response:
-    return _json_response(
-        409,
-        {"message": "the product has changed: If-Match does not name its current version"},
-        ETag=_etag(error.current_version),
-    )
+    @router.exception_handler(NotFoundError)
+    def route_not_found(_: NotFoundError) -> Response:
+        path = router.current_event.path
+        method = router.current_event.http_method.upper()
+        for pattern, methods in _RESOURCES:
+            if pattern.fullmatch(path):
+                if method in methods:
+                    # A known resource whose id the router's path pattern refused: no such product.
+                    return _json_response(404, {"message": "product not found"})
+                return _json_response(
+                    405, {"message": f"method {method} not allowed"}, Allow=", ".join(methods)
+                )
+        return _json_response(404, {"message": "no such resource"})
 
-
-@router.exception_handler(idempotency.KeyInUse)
-def idempotency_key_in_use(_: idempotency.KeyInUse) -> Response:
-    return _json_response(
-        409,
-        {"message": "a request with this Idempotency-Key is still in progress, retry it shortly"},
-        **{"Retry-After": "1"},
-    )
-
-
-@router.exception_handler(idempotency.KeyReused)
-def idempotency_key_reused(_: idempotency.KeyReused) -> Response:
-    return _json_response(
-        422,
-        {
-            "message": "this Idempotency-Key was used with a different request body",
-            "errors": {"Idempotency-Key": "already used for another product; use a new key"},
-        },
-    )
-
-
-@router.exception_handler([PynamoDBException, BotoCoreError, idempotency.IdempotencyStoreUnavailable])
-def store_unavailable(error: Exception) -> Response:
-    # The cause goes to the log only; clients learn nothing about tables or SDKs.
-    logger.exception("product store request failed", extra={"error_type": type(error).__name__})
-    return _json_response(503, {"message": "the product store is unavailable, try again later"})
-
-
-@router.exception_handler(NotFoundError)
-def route_not_found(_: NotFoundError) -> Response:
-    path = router.current_event.path
-    method = router.current_event.http_method.upper()
-    for pattern, methods in _RESOURCES:
-        if pattern.fullmatch(path):
-            if method in methods:
-                # A known resource whose id the router's path pattern refused: no such product.
-                return _json_response(404, {"message": "product not found"})
-            return _json_response(405, {"message": f"method {method} not allowed"}, Allow=", ".join(methods))
-    return _json_response(404, {"message": "no such resource"})
-
-
-def _product_fields() -> ProductFields:
-    event = router.current_event
-    check_content_type(event.headers.get("content-type"))
-    return parse_product(read_body(event.body, bool(event.is_base64_encoded)))
-
-
-def _http_event() -> APIGatewayProxyEventV2:
-    return cast(APIGatewayProxyEventV2, router.current_event)
+    return router
 
 
 def _existing_id(product_id: str) -> str:
-    if not store.is_product_id(product_id):
-        raise store.ProductNotFound(product_id)
+    if not is_product_id(product_id):
+        raise ProductNotFound(product_id)
     return product_id
 
 
-def _product_response(status: int, product: store.Product, **headers: str) -> Response:
+def _product_response(status: int, product: Product, **headers: str) -> Response:
     return _json_response(status, product.to_json(), ETag=_etag(product.version), **headers)
 
 

@@ -1,8 +1,8 @@
 """Idempotent product creation: ``POST /products`` with an ``Idempotency-Key`` header.
 
-The first request with a key runs the creation and stores its result in the idempotency table
-(``IDEMPOTENCY_TABLE_NAME``, in the layout of Powertools' ``DynamoDBPersistenceLayer``) for
-``EXPIRES_AFTER_SECONDS``. Within that window, a request with the same key:
+The first request with a key runs the creation and stores its result in the idempotency table (in the layout
+of Powertools' ``DynamoDBPersistenceLayer``) for ``EXPIRES_AFTER_SECONDS``. Within that window, a request with
+the same key:
 
 - and the same product fields (after validation, so ``10.50`` and ``10.5`` are the same price) gets the
   stored product back, the same 201 response, and nothing is written to the products table;
@@ -14,8 +14,8 @@ The key is scoped to the caller (the IAM principal, or the JWT issuer and subjec
 the same key never share a product. A request whose creation fails leaves no record: it can be retried with
 the same key. Invalid requests are rejected before the key is looked at and leave no record either.
 
-Without the header, or when the module runs without an idempotency table (``idempotency_enabled = false``, no
-``IDEMPOTENCY_TABLE_NAME``), each POST creates a product.
+``Idempotency(table_name)`` is handed to ``writer.api.build_router``; without it (``idempotency_enabled =
+false``, no ``IDEMPOTENCY_TABLE_NAME``) the header is ignored and each POST creates a product.
 
 Powertools' idempotency utility, and boto3 under it, are imported by the first request that carries a key: the
 writer itself uses pynamodb on botocore, so requests without a key do not pay for boto3 at cold start.
@@ -23,13 +23,12 @@ writer itself uses pynamodb on botocore, so requests without a key do not pay fo
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from decimal import Decimal
-from functools import cache
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from writer.store import Product
+from writer.products import Product
 from writer.validation import ProductFields, RequestRejected
 
 if TYPE_CHECKING:
@@ -41,7 +40,6 @@ HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255
 # How long a key is remembered: a client retrying after this creates a second product.
 EXPIRES_AFTER_SECONDS = 3600
-TABLE_ENV = "IDEMPOTENCY_TABLE_NAME"
 # Part of every stored key: changing it forgets the keys in use.
 KEY_PREFIX = "POST /products"
 
@@ -59,9 +57,9 @@ class KeyReused(Exception):
 
 
 def requested_key(headers: dict[str, str]) -> str | None:
-    """The ``Idempotency-Key`` header; None when absent or when this deployment has no idempotency table."""
+    """The ``Idempotency-Key`` header, checked; None when absent."""
     key = headers.get(HEADER)
-    if key is None or not os.environ.get(TABLE_ENV):
+    if key is None:
         return None
     if not key.strip() or len(key) > MAX_KEY_LENGTH or not all(" " <= char <= "~" for char in key):
         raise RequestRejected(
@@ -84,94 +82,110 @@ def caller(request_context: dict[str, Any]) -> str:
     return ""
 
 
-def create_product(
-    event: APIGatewayProxyEventV2,
-    context: LambdaContext,
-    fields: ProductFields,
-    create: Callable[[ProductFields], Product],
-) -> Product:
-    """``create(fields)``, at most once per caller and ``Idempotency-Key`` when the request carries one."""
-    key = requested_key(event.headers)
-    if key is None:
-        return create(fields)
-    return create_once(key, caller(event.raw_event.get("requestContext") or {}), fields, create, context)
+class Idempotency:
+    """Product creation at most once per caller and key, remembered in the idempotency table ``table_name``.
 
+    The Powertools configuration and persistence layer (and its boto3 client) are made on the first request
+    with a key and kept for the life of this object, i.e. the execution environment.
+    """
 
-def create_once(
-    key: str,
-    caller_id: str,
-    fields: ProductFields,
-    create: Callable[[ProductFields], Product],
-    context: LambdaContext,
-) -> Product:
-    """``create(fields)`` at most once per caller and key; a repeat returns the product the first one made."""
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (
-        IdempotencyAlreadyInProgressError,
-        IdempotencyInconsistentStateError,
-        IdempotencyPersistenceLayerError,
-        IdempotencyValidationError,
-    )
+    def __init__(self, table_name: str, expires_after_seconds: int = EXPIRES_AFTER_SECONDS) -> None:
+        if not table_name or not table_name.strip():
+            raise ValueError("table_name must be the idempotency table's name, not empty")
+        if expires_after_seconds < 1:
+            raise ValueError(f"expires_after_seconds must be at least 1, not {expires_after_seconds}")
+        self.table_name = table_name
+        self.expires_after_seconds = expires_after_seconds
 
-    config, _ = _powertools()
-    # The in-progress lock expires with this invocation, so a request killed by its timeout does not hold the
-    # key for the whole expiry window.
-    config.register_lambda_context(context)
-    request = {
-        "key": {"caller": caller_id, "key": key},
-        "product": {"name": fields.name, "price": str(fields.price), "category": fields.category},
-    }
-    try:
-        stored = _idempotent_create()(request=request, create=create, fields=fields)
-    except IdempotencyAlreadyInProgressError:
-        raise KeyInUse(key) from None
-    except IdempotencyValidationError:
-        raise KeyReused(key) from None
-    except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as error:
-        raise IdempotencyStoreUnavailable(str(error)) from error
-    return _product(stored)
+    def create_product(
+        self,
+        event: APIGatewayProxyEventV2,
+        context: LambdaContext,
+        fields: ProductFields,
+        create: Callable[[ProductFields], Product],
+    ) -> Product:
+        """``create(fields)``, at most once per caller and ``Idempotency-Key`` if the request carries one."""
+        key = requested_key(event.headers)
+        if key is None:
+            return create(fields)
+        return self.create_once(
+            key, caller(event.raw_event.get("requestContext") or {}), fields, create, context
+        )
 
+    def create_once(
+        self,
+        key: str,
+        caller_id: str,
+        fields: ProductFields,
+        create: Callable[[ProductFields], Product],
+        context: LambdaContext,
+    ) -> Product:
+        """``create(fields)`` at most once per caller and key; a repeat gets the first one's product."""
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyInconsistentStateError,
+            IdempotencyPersistenceLayerError,
+            IdempotencyValidationError,
+        )
 
-@cache
-def _powertools() -> tuple[IdempotencyConfig, DynamoDBPersistenceLayer]:
-    """Configuration and persistence layer, made once per execution environment on first use."""
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
-    from botocore.config import Config
+        config, _ = self._powertools
+        # The in-progress lock expires with this invocation, so a request killed by its timeout does not hold
+        # the key for the whole expiry window.
+        config.register_lambda_context(context)
+        request = {
+            "key": {"caller": caller_id, "key": key},
+            "product": {"name": fields.name, "price": str(fields.price), "category": fields.category},
+        }
+        try:
+            stored = self._idempotent_create(request=request, create=create, fields=fields)
+        except IdempotencyAlreadyInProgressError:
+            raise KeyInUse(key) from None
+        except IdempotencyValidationError:
+            raise KeyReused(key) from None
+        except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as error:
+            raise IdempotencyStoreUnavailable(str(error)) from error
+        return _product(stored)
 
-    config = IdempotencyConfig(
-        event_key_jmespath="key",
-        payload_validation_jmespath="product",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=EXPIRES_AFTER_SECONDS,
-    )
-    # Timeouts as for the products table: the client learns of a failing store well within API Gateway's 30 s.
-    persistence = DynamoDBPersistenceLayer(
-        table_name=os.environ[TABLE_ENV],
-        boto_config=Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard"}),
-    )
-    return config, persistence
+    @cached_property
+    def _powertools(self) -> tuple[IdempotencyConfig, DynamoDBPersistenceLayer]:
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+        from botocore.config import Config
 
+        config = IdempotencyConfig(
+            event_key_jmespath="key",
+            payload_validation_jmespath="product",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=self.expires_after_seconds,
+        )
+        # Timeouts as for the products table: the client learns of a failing store well within API Gateway's
+        # 30 s.
+        persistence = DynamoDBPersistenceLayer(
+            table_name=self.table_name,
+            boto_config=Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard"}),
+        )
+        return config, persistence
 
-@cache
-def _idempotent_create() -> Callable[..., dict[str, Any]]:
-    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    @cached_property
+    def _idempotent_create(self) -> Callable[..., dict[str, Any]]:
+        from aws_lambda_powertools.utilities.idempotency import idempotent_function
 
-    config, persistence = _powertools()
+        config, persistence = self._powertools
 
-    def create_and_store(
-        *, request: dict[str, Any], create: Callable[[ProductFields], Product], fields: ProductFields
-    ) -> dict[str, Any]:
-        # What is stored is what a repeat needs to answer exactly as the first time: the product, as JSON.
-        product = create(fields)
-        return {**product.to_json(), "price": str(product.price)}
+        def create_and_store(
+            *, request: dict[str, Any], create: Callable[[ProductFields], Product], fields: ProductFields
+        ) -> dict[str, Any]:
+            # What is stored is what a repeat needs to answer exactly as the first time: the product, as JSON.
+            product = create(fields)
+            return {**product.to_json(), "price": str(product.price)}
 
-    decorated: Callable[..., dict[str, Any]] = idempotent_function(
-        create_and_store,
-        data_keyword_argument="request",
-        persistence_store=persistence,
-        config=config,
-        key_prefix=KEY_PREFIX,
-    )
-    return decorated
+        decorated: Callable[..., dict[str, Any]] = idempotent_function(
+            create_and_store,
+            data_keyword_argument="request",
+            persistence_store=persistence,
+            config=config,
+            key_prefix=KEY_PREFIX,
+        )
+        return decorated
 
 
 def _product(stored: dict[str, Any]) -> Product:

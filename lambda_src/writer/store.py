@@ -1,42 +1,42 @@
-"""Products in DynamoDB, through a pynamodb model.
+"""Products in DynamoDB, through a pynamodb model: ``DynamoDBProductStore(table_name)``.
 
 Item shape (shared with the consumer and the infrastructure): ``PK = "Product#<uuid4>"``,
 ``SK = "User#Product"``, ``name``, ``price`` (a DynamoDB number written from the exact decimal string, never a
 float), ``category``, ``created_at`` / ``updated_at`` (ISO 8601 UTC, millisecond precision, ``Z`` suffix) and
 ``version`` (1 on creation, +1 on every replacement).
 
-The table name comes from ``TABLE_NAME``. The model's connection is created once per execution environment and
-leaves region and endpoint to botocore, which reads ``AWS_REGION`` and ``AWS_ENDPOINT_URL`` /
-``AWS_ENDPOINT_URL_DYNAMODB`` from the environment.
+Each store binds its own model class to its table when it is made, so nothing here reads the environment and
+two stores never share a table name or a connection. A store's connection is created on its first call and
+reused for the life of the store (the writer makes one store per execution environment); it leaves region and
+endpoint to botocore, which reads ``AWS_REGION`` and ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_DYNAMODB``
+from the environment.
+
+Failed calls (pynamodb's and botocore's errors) come out as ``writer.products.StoreUnavailable`` with the
+original error as cause; the outcomes the API distinguishes come out as ``ProductNotFound`` and
+``VersionConflict``.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
+from botocore.exceptions import BotoCoreError
 from pynamodb.attributes import Attribute, NumberAttribute, UnicodeAttribute
 from pynamodb.constants import NUMBER
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PynamoDBException, UpdateError
 from pynamodb.models import Model
 
+from writer.products import Product, ProductNotFound, StoreUnavailable, VersionConflict
 from writer.validation import ProductFields
 
 PK_PREFIX = "Product#"
 SK_VALUE = "User#Product"
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
-
-
-def _table_name() -> str:
-    name = os.environ.get("TABLE_NAME")
-    if not name:
-        raise RuntimeError("TABLE_NAME is not set: the writer needs the products table's name")
-    return name
 
 
 class ExactNumberAttribute(Attribute[Decimal]):
@@ -54,12 +54,8 @@ class ExactNumberAttribute(Attribute[Decimal]):
         return Decimal(value)
 
 
-class ProductModel(Model):
-    class Meta:
-        table_name = _table_name()
-        # Fail fast enough to answer 503 within API Gateway's 30 s integration timeout, retries included.
-        connect_timeout_seconds = 2
-        read_timeout_seconds = 5
+class ProductItem(Model):
+    """The item's attributes; each store subclasses it with the ``Meta`` of its own table."""
 
     pk = UnicodeAttribute(hash_key=True, attr_name="PK")
     sk = UnicodeAttribute(range_key=True, attr_name="SK")
@@ -71,108 +67,104 @@ class ProductModel(Model):
     version = NumberAttribute()
 
 
-@dataclass(frozen=True)
-class Product:
-    id: str
-    name: str
-    price: Decimal
-    category: str
-    created_at: str
-    updated_at: str
-    version: int
+def bind_model(table_name: str) -> type[ProductItem]:
+    """A model class of its own for ``table_name``: pynamodb keeps the table name and connection per class."""
+    if not table_name or not table_name.strip():
+        raise ValueError("table_name must be the products table's name, not empty")
+    name = table_name
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "price": self.price,
-            "category": self.category,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "version": self.version,
-        }
+    class BoundProductItem(ProductItem):
+        class Meta:
+            table_name = name
+            # Fail fast enough to answer 503 within API Gateway's 30 s integration timeout, retries included.
+            connect_timeout_seconds = 2
+            read_timeout_seconds = 5
+
+    return BoundProductItem
 
 
-class ProductNotFound(Exception):
-    pass
+class DynamoDBProductStore:
+    """``writer.products.ProductStore`` on the products table ``table_name``."""
 
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+        self.model = bind_model(table_name)
 
-class VersionConflict(Exception):
-    def __init__(self, current_version: int) -> None:
-        super().__init__(f"the product is at version {current_version}")
-        self.current_version = current_version
-
-
-def is_product_id(value: str) -> bool:
-    """Only canonical UUIDs can name a product; anything else cannot exist, so it needs no lookup."""
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
-
-
-def create_product(fields: ProductFields) -> Product:
-    now = _now()
-    item = ProductModel(
-        PK_PREFIX + str(uuid.uuid4()),
-        SK_VALUE,
-        name=fields.name,
-        price=fields.price,
-        category=fields.category,
-        created_at=now,
-        updated_at=now,
-        version=1,
-    )
-    # The condition turns a (practically impossible) uuid4 collision into an error instead of an overwrite.
-    item.save(condition=ProductModel.pk.does_not_exist())
-    return _product(item)
-
-
-def get_product(product_id: str) -> Product:
-    try:
-        item = ProductModel.get(PK_PREFIX + product_id, SK_VALUE, consistent_read=True)
-    except DoesNotExist:
-        raise ProductNotFound(product_id) from None
-    return _product(item)
-
-
-def replace_product(product_id: str, fields: ProductFields, expected_version: int | None) -> Product:
-    """Replace the fields in one conditional UpdateItem; the version check happens inside DynamoDB."""
-    item = ProductModel(PK_PREFIX + product_id, SK_VALUE)
-    condition = ProductModel.pk.exists()
-    if expected_version is not None:
-        condition &= ProductModel.version == expected_version
-    try:
-        item.update(
-            actions=[
-                ProductModel.name.set(fields.name),
-                ProductModel.price.set(fields.price),
-                ProductModel.category.set(fields.category),
-                ProductModel.updated_at.set(_now()),
-                ProductModel.version.add(1),
-            ],
-            condition=condition,
+    def create(self, fields: ProductFields) -> Product:
+        now = _now()
+        item = self.model(
+            PK_PREFIX + str(uuid.uuid4()),
+            SK_VALUE,
+            name=fields.name,
+            price=fields.price,
+            category=fields.category,
+            created_at=now,
+            updated_at=now,
+            version=1,
         )
-    except UpdateError as error:
-        if error.cause_response_code != _CONDITION_FAILED:
-            raise
-        if expected_version is None:
-            raise ProductNotFound(product_id) from None
-        # The write failed atomically; this read only tells the client which of the two conditions failed.
-        raise VersionConflict(get_product(product_id).version) from None
-    return _product(item)
+        with _unavailable_on_failure():
+            # The condition turns a (practically impossible) uuid4 collision into an error, not an overwrite.
+            item.save(condition=ProductItem.pk.does_not_exist())
+        return _product(item)
+
+    def get(self, product_id: str) -> Product:
+        with _unavailable_on_failure():
+            try:
+                item = self.model.get(PK_PREFIX + product_id, SK_VALUE, consistent_read=True)
+            except DoesNotExist:
+                raise ProductNotFound(product_id) from None
+        return _product(item)
+
+    def replace(self, product_id: str, fields: ProductFields, expected_version: int | None) -> Product:
+        """Replace the fields in one conditional UpdateItem; the version check happens inside DynamoDB."""
+        item = self.model(PK_PREFIX + product_id, SK_VALUE)
+        condition = ProductItem.pk.exists()
+        if expected_version is not None:
+            condition &= ProductItem.version == expected_version
+        with _unavailable_on_failure():
+            try:
+                item.update(
+                    actions=[
+                        ProductItem.name.set(fields.name),
+                        ProductItem.price.set(fields.price),
+                        ProductItem.category.set(fields.category),
+                        ProductItem.updated_at.set(_now()),
+                        ProductItem.version.add(1),
+                    ],
+                    condition=condition,
+                )
+            except UpdateError as error:
+                if not _condition_failed(error):
+                    raise
+                if expected_version is None:
+                    raise ProductNotFound(product_id) from None
+                # The write failed atomically; this read only tells the client which condition failed.
+                raise VersionConflict(self.get(product_id).version) from None
+        return _product(item)
+
+    def delete(self, product_id: str) -> None:
+        with _unavailable_on_failure():
+            try:
+                self.model(PK_PREFIX + product_id, SK_VALUE).delete(condition=ProductItem.pk.exists())
+            except DeleteError as error:
+                if _condition_failed(error):
+                    raise ProductNotFound(product_id) from None
+                raise
 
 
-def delete_product(product_id: str) -> None:
+def _condition_failed(error: PynamoDBException) -> bool:
+    return error.cause_response_code == _CONDITION_FAILED
+
+
+@contextmanager
+def _unavailable_on_failure() -> Iterator[None]:
     try:
-        ProductModel(PK_PREFIX + product_id, SK_VALUE).delete(condition=ProductModel.pk.exists())
-    except DeleteError as error:
-        if error.cause_response_code == _CONDITION_FAILED:
-            raise ProductNotFound(product_id) from None
-        raise
+        yield
+    except (PynamoDBException, BotoCoreError) as error:
+        raise StoreUnavailable(f"products table request failed: {type(error).__name__}") from error
 
 
-def _product(item: ProductModel) -> Product:
+def _product(item: ProductItem) -> Product:
     return Product(
         id=item.pk.removeprefix(PK_PREFIX),
         name=item.name,

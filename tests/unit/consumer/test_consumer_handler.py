@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-from consumer import handler, records
+from consumer import changes, handler, records
 
 from tests.fixtures import record_handlers
 from tests.fixtures.events import stream_batch
@@ -123,6 +123,71 @@ def test_when_every_record_fails_the_invocation_fails_so_lambda_retries_the_batc
     assert consumer_logs.with_message("stream record") == []
 
 
+# --- an ERROR line per failed record ------------------------------------------------------------------------
+
+
+def assert_failure_line(line: dict, record: dict, keys: dict, exception: type[Exception], text: str) -> None:
+    """`line` is the ERROR line for `record`, failed with `exception` whose message holds `text`."""
+    assert line["level"] == "ERROR"
+    assert line["message"] == "stream record failed"
+    assert line["eventName"] == record["eventName"]
+    assert line["eventID"] == record["eventID"]
+    assert line["sequenceNumber"] == record["dynamodb"]["SequenceNumber"]
+    assert line["keys"] == keys
+    assert line["exception_name"] == exception.__name__
+    assert text in line["exception_message"]
+    # The stack trace reaches down to where the per-record function raised.
+    assert line["exception"].startswith("Traceback (most recent call last):")
+    assert line["exception"].rstrip().endswith(f"{exception.__name__}: {line['exception_message']}")
+    assert line["stack_trace"]["type"] == exception.__name__
+    assert line["stack_trace"]["frames"]
+    assert line["service"] == "products-consumer"
+    assert line["function_request_id"] == "5d7b0f61-4f0a-4c9e-9d2e-8b1a5f1f0c3e"
+
+
+PLAIN_KEYS = {"PK": "Product#3f0c6f5e-8a3b-4c1d-9e2f-7a6b5c4d3e2f", "SK": "User#Product"}
+
+
+def test_a_failed_record_gets_one_error_line_naming_it_and_its_exception(invoke, consumer_logs):
+    # GIVEN a batch whose middle record holds a value that is not DynamoDB JSON
+    event = stream_batch("streams/new_and_old_images.json")
+    broken = event["Records"][1]
+    broken["dynamodb"]["NewImage"]["price"] = {"X": "?"}
+
+    # WHEN the consumer processes it
+    invoke(event)
+
+    # THEN that record, and only that one, has an ERROR line with its identity, keys and exception
+    [line] = [line for line in consumer_logs.lines() if line["level"] == "ERROR"]
+    assert_failure_line(line, broken, PLAIN_KEYS, changes.UnsupportedValue, "unknown DynamoDB type 'X'")
+    assert "to_plain" in line["exception"]
+    # AND it sits between the lines of the records before and after it, in batch order
+    assert [entry["message"] for entry in consumer_logs.lines()] == [
+        "stream record",
+        "stream record failed",
+        "stream record",
+    ]
+
+
+def test_when_every_record_fails_each_is_logged_before_the_invocation_fails(invoke, consumer_logs):
+    # GIVEN a batch whose every record has keys that are not DynamoDB JSON
+    event = stream_batch("streams/keys_only.json")
+    for record in event["Records"]:
+        record["dynamodb"]["Keys"]["PK"] = {"S": "x", "N": "1"}
+
+    # WHEN the consumer processes it, THEN the invocation fails
+    with pytest.raises(BatchProcessingError):
+        invoke(event)
+
+    # AND every record got its ERROR line, the unconvertible keys as the event carried them
+    lines = consumer_logs.with_message("stream record failed")
+    assert len(lines) == len(event["Records"])
+    for line, record in zip(lines, event["Records"], strict=True):
+        keys = {"PK": {"S": "x", "N": "1"}, "SK": {"S": "User#Product"}}
+        assert_failure_line(line, record, keys, changes.UnsupportedValue, "not a DynamoDB JSON value")
+    assert consumer_logs.with_message("stream record") == []
+
+
 def test_the_default_record_function_is_the_logging_one():
     assert handler.record_handler is records.log_change
 
@@ -153,8 +218,8 @@ def test_record_handler_replaces_the_per_record_function(invoke, consumer_logs, 
     assert consumer_logs.with_message("stream record") == []
 
 
-def test_a_replaced_record_function_that_raises_gets_its_record_reported(
-    invoke, consumer_with_record_handler
+def test_a_replaced_record_function_that_raises_gets_its_record_reported_and_logged(
+    invoke, consumer_logs, consumer_with_record_handler
 ):
     consumer_with_record_handler("tests.fixtures.record_handlers:reject_modify")
     event = stream_batch("streams/old_image.json")
@@ -165,6 +230,11 @@ def test_a_replaced_record_function_that_raises_gets_its_record_reported(
     assert response == {"batchItemFailures": [{"itemIdentifier": modify}]}
     assert modify not in record_handlers.handled
     assert len(record_handlers.handled) == 2
+    # The same ERROR line as for the default function, its trace ending in the replacement's raise
+    [line] = consumer_logs.with_message("stream record failed")
+    assert_failure_line(line, event["Records"][1], PLAIN_KEYS, ValueError, "MODIFY records are refused")
+    assert "in reject_modify" in line["exception"]
+    assert line["stack_trace"]["frames"][-1]["function"] == "reject_modify"
 
 
 def test_a_bad_record_handler_stops_the_function_at_start_up_with_a_clear_message():

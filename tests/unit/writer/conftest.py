@@ -1,10 +1,13 @@
-"""Writer tests: environment as Terraform sets it, DynamoDB served by moto in-process."""
+"""Writer tests: the API on an in-memory store, the DynamoDB store on moto in-process.
+
+The environment is the one Terraform sets; the writer reads it once, when writer.handler is imported.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
@@ -12,11 +15,16 @@ from unittest import mock
 import boto3
 import pytest
 from moto import mock_aws
+from writer import api
+from writer.idempotency import Idempotency
+from writer.products import ProductStore
+from writer.store import DynamoDBProductStore
 
 from tests.fixtures import logs
+from tests.fixtures.product_stores import InMemoryProductStore
 
-# What Terraform sets for the writer. Read at import by writer.store and by Powertools, and again when a test
-# reloads the handler; set only while this directory's code runs, so other tests see their own environment.
+# What Terraform sets for the writer. Read at import by writer.handler and by Powertools; set only while this
+# directory's code runs, so other tests see their own environment.
 ENVIRONMENT = {
     "TABLE_NAME": "products-test",
     "POWERTOOLS_SERVICE_NAME": "products-writer",
@@ -96,6 +104,12 @@ def table(aws: None, dynamodb_client: Any) -> ProductsTable:
     return ProductsTable(client=client, name=name)
 
 
+@pytest.fixture
+def dynamodb_store(table: ProductsTable) -> DynamoDBProductStore:
+    """The store the function runs with, on the moto table."""
+    return DynamoDBProductStore(table.name)
+
+
 @dataclass
 class HttpResponse:
     status: int
@@ -107,20 +121,40 @@ class HttpResponse:
         return json.loads(self.text)
 
 
+Invoke = Callable[[dict[str, Any]], HttpResponse]
+
+
 @pytest.fixture
-def invoke(lambda_context: Any) -> Any:
-    """Call the writer's Lambda handler with an API Gateway event; return the HTTP response it describes."""
+def writer(lambda_context: Any) -> Callable[..., Invoke]:
+    """``writer(store, idempotency=None)``: a Lambda handler serving the API on ``store``, as a function from
+    an API Gateway event to the HTTP response it describes."""
 
-    def call(event: dict[str, Any]) -> HttpResponse:
-        result = handler.lambda_handler(event, lambda_context)
-        return HttpResponse(
-            status=result["statusCode"],
-            headers={k.lower(): v for k, v in result.get("headers", {}).items()},
-            text=result.get("body") or "",
-            raw=result,
-        )
+    def make(products: ProductStore, idempotency: Idempotency | None = None) -> Invoke:
+        lambda_handler = handler.build_handler(api.build_router(products, idempotency=idempotency))
 
-    return call
+        def call(event: dict[str, Any]) -> HttpResponse:
+            result = lambda_handler(event, lambda_context)
+            return HttpResponse(
+                status=result["statusCode"],
+                headers={k.lower(): v for k, v in result.get("headers", {}).items()},
+                text=result.get("body") or "",
+                raw=result,
+            )
+
+        return call
+
+    return make
+
+
+@pytest.fixture
+def products() -> InMemoryProductStore:
+    return InMemoryProductStore()
+
+
+@pytest.fixture
+def invoke(writer: Callable[..., Invoke], products: InMemoryProductStore) -> Invoke:
+    """The writer on the in-memory ``products`` store."""
+    return writer(products)
 
 
 @pytest.fixture

@@ -1,19 +1,26 @@
-"""The writer's HTTP behaviour, through its Lambda handler, with DynamoDB served by moto."""
+"""The writer's HTTP behaviour, through its Lambda handler, on the in-memory store (failing stores for 503).
+
+What the DynamoDB store does with the same calls is in test_writer_store.py.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from writer import handler, store
+from botocore.exceptions import EndpointConnectionError
+from writer import handler
 
 from tests.fixtures.events import http_request, load
+from tests.fixtures.product_stores import FailingProductStore
 from tests.fixtures.tracing import RecordingProvider
 
-# Reads and rejected writes count nothing, and Powertools says so once per request.
+# Reads and rejected writes record no metric, and Powertools warns of it. writer.handler filters that warning
+# at import, but pytest resets the warning filters for each test, so the tests filter it again.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 
 PRODUCT = '{"name": "Coffee mug", "price": 10.99, "category": "kitchen"}'
@@ -30,7 +37,7 @@ def create(invoke: Any, body: str = PRODUCT) -> dict[str, Any]:
 # --- POST ---------------------------------------------------------------------------------------------------
 
 
-def test_post_returns_201_location_and_the_stored_product(invoke, table):
+def test_post_returns_201_location_and_the_stored_product(invoke, products):
     # GIVEN the recorded API Gateway request creating a product
     event = load("apigw/create_product.json")
 
@@ -49,21 +56,12 @@ def test_post_returns_201_location_and_the_stored_product(invoke, table):
     assert product["version"] == 1
     assert ISO_UTC.match(product["created_at"])
     assert product["updated_at"] == product["created_at"]
-    # AND the item has the documented shape, the price as the exact DynamoDB number
-    item = table.item(product["id"])
-    assert item == {
-        "PK": {"S": f"Product#{product['id']}"},
-        "SK": {"S": "User#Product"},
-        "name": {"S": "Coffee mug"},
-        "price": {"N": "10.99"},
-        "category": {"S": "kitchen"},
-        "created_at": {"S": product["created_at"]},
-        "updated_at": {"S": product["created_at"]},
-        "version": {"N": "1"},
-    }
+    # AND the store holds that product, the price as the exact decimal
+    stored = products.get(product["id"])
+    assert stored.to_json() == {**product, "price": Decimal("10.99")}
 
 
-def test_post_location_keeps_the_stage_prefix_of_a_named_stage(invoke, table):
+def test_post_location_keeps_the_stage_prefix_of_a_named_stage(invoke, products):
     response = invoke(http_request("POST", "/products", PRODUCT, stage="prod"))
 
     assert response.status == 201
@@ -84,7 +82,7 @@ def test_post_location_keeps_the_stage_prefix_of_a_named_stage(invoke, table):
         ("12.3400", "12.34"),
     ],
 )
-def test_price_is_stored_and_returned_exactly(invoke, table, sent, stored):
+def test_price_is_stored_and_returned_exactly(invoke, products, sent, stored):
     body = f'{{"name": "n", "price": {sent}, "category": "c"}}'
 
     response = invoke(http_request("POST", "/products", body))
@@ -92,20 +90,20 @@ def test_price_is_stored_and_returned_exactly(invoke, table, sent, stored):
     assert response.status == 201, response.text
     # The number's digits in the response text, not a float's rendering of them.
     assert f'"price":{stored},' in response.text
-    assert table.item(response.json()["id"])["price"] == {"N": stored}
+    assert str(products.get(response.json()["id"]).price) == stored
 
 
-def test_post_accepts_a_base64_encoded_body(invoke, table):
+def test_post_accepts_a_base64_encoded_body(invoke, products):
     response = invoke(http_request("POST", "/products", PRODUCT, base64_encoded=True))
 
     assert response.status == 201
-    assert len(table.items()) == 1
+    assert len(products.products) == 1
 
 
 @pytest.mark.parametrize(
     "content_type", ["application/json; charset=utf-8", "Application/JSON", "application/vnd.products+json"]
 )
-def test_json_content_types_with_parameters_or_suffix_are_accepted(invoke, table, content_type):
+def test_json_content_types_with_parameters_or_suffix_are_accepted(invoke, products, content_type):
     response = invoke(http_request("POST", "/products", PRODUCT, content_type=content_type))
 
     assert response.status == 201
@@ -114,7 +112,7 @@ def test_json_content_types_with_parameters_or_suffix_are_accepted(invoke, table
 # --- GET ----------------------------------------------------------------------------------------------------
 
 
-def test_get_returns_the_product(invoke, table):
+def test_get_returns_the_product(invoke, products):
     created = create(invoke)
 
     response = invoke(http_request("GET", f"/products/{created['id']}"))
@@ -128,7 +126,7 @@ def test_get_returns_the_product(invoke, table):
 @pytest.mark.parametrize(
     "product_id", [str(uuid.uuid4()), "not-a-uuid", str(uuid.uuid4()).upper(), "x" * 3000]
 )
-def test_get_of_an_unknown_product_is_404(invoke, table, product_id):
+def test_get_of_an_unknown_product_is_404(invoke, products, product_id):
     response = invoke(http_request("GET", f"/products/{product_id}"))
 
     assert response.status == 404
@@ -138,7 +136,7 @@ def test_get_of_an_unknown_product_is_404(invoke, table, product_id):
 # --- PUT ----------------------------------------------------------------------------------------------------
 
 
-def test_put_replaces_the_fields_and_increments_the_version(invoke, table):
+def test_put_replaces_the_fields_and_increments_the_version(invoke, products):
     created = create(invoke)
     body = '{"name": "Tea mug", "price": 12.5, "category": "kitchenware"}'
 
@@ -152,22 +150,19 @@ def test_put_replaces_the_fields_and_increments_the_version(invoke, table):
     assert product["created_at"] == created["created_at"]
     assert product["updated_at"] >= created["updated_at"]
     assert response.headers["etag"] == '"2"'
-    item = table.item(created["id"])
-    assert item is not None
-    assert item["name"] == {"S": "Tea mug"}
-    assert item["price"] == {"N": "12.5"}
-    assert item["version"] == {"N": "2"}
+    stored = products.get(created["id"])
+    assert (stored.name, stored.price, stored.version) == ("Tea mug", Decimal("12.5"), 2)
 
 
-def test_put_of_an_unknown_product_is_404_and_creates_nothing(invoke, table):
+def test_put_of_an_unknown_product_is_404_and_creates_nothing(invoke, products):
     response = invoke(http_request("PUT", f"/products/{uuid.uuid4()}", PRODUCT))
 
     assert response.status == 404
-    assert table.items() == []
+    assert products.products == {}
 
 
 @pytest.mark.parametrize("if_match", ['"1"', "1", " 1 ", "*"])
-def test_put_with_the_current_version_in_if_match_succeeds(invoke, table, if_match):
+def test_put_with_the_current_version_in_if_match_succeeds(invoke, products, if_match):
     created = create(invoke)
 
     response = invoke(
@@ -178,12 +173,12 @@ def test_put_with_the_current_version_in_if_match_succeeds(invoke, table, if_mat
     assert response.json()["version"] == 2
 
 
-def test_put_with_a_stale_version_is_409_and_changes_nothing(invoke, table):
+def test_put_with_a_stale_version_is_409_and_changes_nothing(invoke, products):
     # GIVEN a product that another client has already updated to version 2
     created = create(invoke)
     path = f"/products/{created['id']}"
     assert invoke(http_request("PUT", path, PRODUCT, headers={"if-match": '"1"'})).status == 200
-    before = table.item(created["id"])
+    before = products.get(created["id"])
 
     # WHEN a client still holding version 1 tries to replace it
     stale = '{"name": "Lost update", "price": 1, "category": "c"}'
@@ -193,20 +188,20 @@ def test_put_with_a_stale_version_is_409_and_changes_nothing(invoke, table):
     assert response.status == 409
     assert response.headers["etag"] == '"2"'
     assert "message" in response.json()
-    assert table.item(created["id"]) == before
+    assert products.get(created["id"]) == before
 
 
-def test_put_with_if_match_on_an_unknown_product_is_404(invoke, table):
+def test_put_with_if_match_on_an_unknown_product_is_404(invoke, products):
     response = invoke(http_request("PUT", f"/products/{uuid.uuid4()}", PRODUCT, headers={"if-match": '"1"'}))
 
     assert response.status == 404
-    assert table.items() == []
+    assert products.products == {}
 
 
 @pytest.mark.parametrize("if_match", ['W/"1"', '"one"', "-1", '"1", "2"', "1.0"])
-def test_put_with_a_malformed_if_match_is_400_and_changes_nothing(invoke, table, if_match):
+def test_put_with_a_malformed_if_match_is_400_and_changes_nothing(invoke, products, if_match):
     created = create(invoke)
-    before = table.item(created["id"])
+    before = products.get(created["id"])
 
     response = invoke(
         http_request("PUT", f"/products/{created['id']}", PRODUCT, headers={"if-match": if_match})
@@ -214,30 +209,30 @@ def test_put_with_a_malformed_if_match_is_400_and_changes_nothing(invoke, table,
 
     assert response.status == 400
     assert list(response.json()["errors"]) == ["If-Match"]
-    assert table.item(created["id"]) == before
+    assert products.get(created["id"]) == before
 
 
 # --- DELETE -------------------------------------------------------------------------------------------------
 
 
-def test_delete_returns_204_and_removes_the_item(invoke, table):
+def test_delete_returns_204_and_removes_the_item(invoke, products):
     created = create(invoke)
 
     response = invoke(http_request("DELETE", f"/products/{created['id']}"))
 
     assert response.status == 204
     assert response.text == ""
-    assert table.items() == []
+    assert products.products == {}
     assert invoke(http_request("GET", f"/products/{created['id']}")).status == 404
 
 
-def test_delete_of_an_unknown_product_is_404(invoke, table):
+def test_delete_of_an_unknown_product_is_404(invoke, products):
     create(invoke)
 
     response = invoke(http_request("DELETE", f"/products/{uuid.uuid4()}"))
 
     assert response.status == 404
-    assert len(table.items()) == 1
+    assert len(products.products) == 1
 
 
 # --- bad input: 400, 413, 415, and nothing written ----------------------------------------------------------
@@ -292,58 +287,58 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize(("body", "fields"), BAD_BODIES)
-def test_post_with_bad_input_is_400_naming_each_field_and_writes_nothing(invoke, table, body, fields):
+def test_post_with_bad_input_is_400_naming_each_field_and_writes_nothing(invoke, products, body, fields):
     response = invoke(http_request("POST", "/products", body))
 
     assert response.status == 400
     assert set(response.json()["errors"]) == fields
     assert response.json()["message"]
-    assert table.items() == []
+    assert products.products == {}
 
 
 @pytest.mark.parametrize(("body", "fields"), BAD_BODIES[:8] + BAD_BODIES[-4:])
-def test_put_with_bad_input_is_400_naming_each_field_and_changes_nothing(invoke, table, body, fields):
+def test_put_with_bad_input_is_400_naming_each_field_and_changes_nothing(invoke, products, body, fields):
     created = create(invoke)
-    before = table.items()
+    before = dict(products.products)
 
     response = invoke(http_request("PUT", f"/products/{created['id']}", body))
 
     assert response.status == 400
     assert set(response.json()["errors"]) == fields
-    assert table.items() == before
+    assert products.products == before
 
 
-def test_fields_within_the_limits_are_accepted(invoke, table):
+def test_fields_within_the_limits_are_accepted(invoke, products):
     body = json.dumps({"name": "n" * 200, "price": 0, "category": "c" * 100})
 
     assert invoke(http_request("POST", "/products", body)).status == 201
 
 
-def test_a_body_that_is_not_utf8_is_400(invoke, table):
+def test_a_body_that_is_not_utf8_is_400(invoke, products):
     response = invoke(http_request("POST", "/products", b'{"name": "\xff"}', base64_encoded=True))
 
     assert response.status == 400
     assert set(response.json()["errors"]) == {"body"}
-    assert table.items() == []
+    assert products.products == {}
 
 
-def test_a_body_over_the_size_limit_is_413_and_writes_nothing(invoke, table):
+def test_a_body_over_the_size_limit_is_413_and_writes_nothing(invoke, products):
     padding = " " * (8192 - len(PRODUCT) + 1)
 
     response = invoke(http_request("POST", "/products", PRODUCT + padding))
 
     assert response.status == 413
     assert set(response.json()["errors"]) == {"body"}
-    assert table.items() == []
+    assert products.products == {}
 
 
-def test_a_body_at_the_size_limit_is_accepted(invoke, table):
+def test_a_body_at_the_size_limit_is_accepted(invoke, products):
     padding = " " * (8192 - len(PRODUCT))
 
     assert invoke(http_request("POST", "/products", PRODUCT + padding)).status == 201
 
 
-def test_the_size_limit_applies_to_the_decoded_body(invoke, table):
+def test_the_size_limit_applies_to_the_decoded_body(invoke, products):
     body = PRODUCT + " " * (8192 - len(PRODUCT) + 1)
 
     response = invoke(http_request("POST", "/products", body, base64_encoded=True))
@@ -355,15 +350,15 @@ def test_the_size_limit_applies_to_the_decoded_body(invoke, table):
     "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/jsonx", None]
 )
 @pytest.mark.parametrize("method", ["POST", "PUT"])
-def test_a_non_json_content_type_is_415_and_writes_nothing(invoke, table, content_type, method):
+def test_a_non_json_content_type_is_415_and_writes_nothing(invoke, products, content_type, method):
     path = "/products" if method == "POST" else f"/products/{create(invoke)['id']}"
-    before = table.items()
+    before = dict(products.products)
 
     response = invoke(http_request(method, path, PRODUCT, content_type=content_type))
 
     assert response.status == 415
     assert "message" in response.json()
-    assert table.items() == before
+    assert products.products == before
 
 
 # --- routing ------------------------------------------------------------------------------------------------
@@ -379,7 +374,7 @@ def test_a_non_json_content_type_is_415_and_writes_nothing(invoke, table, conten
         ("DELETE", "/productsx"),
     ],
 )
-def test_an_unknown_route_is_404(invoke, table, method, path):
+def test_an_unknown_route_is_404(invoke, products, method, path):
     response = invoke(http_request(method, path))
 
     assert response.status == 404
@@ -395,34 +390,69 @@ def test_an_unknown_route_is_404(invoke, table, method, path):
         ("POST", "/products/3f0c6f5e-8a3b-4c1d-9e2f-7a6b5c4d3e2f", "DELETE, GET, PUT"),
     ],
 )
-def test_a_wrong_method_on_a_known_path_is_405_with_allow(invoke, table, method, path, allow):
+def test_a_wrong_method_on_a_known_path_is_405_with_allow(invoke, products, method, path, allow):
     response = invoke(http_request(method, path, PRODUCT if method in ("POST", "PATCH") else None))
 
     assert response.status == 405
     assert response.headers["allow"] == allow
     assert "message" in response.json()
-    assert table.items() == []
+    assert products.products == {}
 
 
 # --- dependency failure -------------------------------------------------------------------------------------
 
+STORE_CALLS = [
+    pytest.param("POST", "/products", PRODUCT, id="create"),
+    pytest.param("GET", "/products/3f0c6f5e-8a3b-4c1d-9e2f-7a6b5c4d3e2f", None, id="read"),
+    pytest.param("PUT", "/products/3f0c6f5e-8a3b-4c1d-9e2f-7a6b5c4d3e2f", PRODUCT, id="replace"),
+    pytest.param("DELETE", "/products/3f0c6f5e-8a3b-4c1d-9e2f-7a6b5c4d3e2f", None, id="delete"),
+]
 
-def test_a_dynamodb_failure_is_a_503_without_internals_and_is_logged_with_its_cause(invoke, aws, writer_logs):
-    # GIVEN no products table at all (moto answers ResourceNotFoundException)
-    # WHEN a client creates a product
-    response = invoke(load("apigw/create_product.json"))
+
+@pytest.mark.parametrize(("method", "path", "body"), STORE_CALLS)
+def test_a_store_failure_is_a_503_without_internals_and_is_logged_with_its_cause(
+    writer, writer_logs, method, path, body
+):
+    # GIVEN a store that cannot reach its table
+    cause = EndpointConnectionError(endpoint_url="https://dynamodb.eu-west-1.amazonaws.com/")
+    failing = FailingProductStore(cause)
+    event = http_request(method, path, body)
+    event["requestContext"]["requestId"] = "Bq3Jmh0mjoEEMgQ="
+
+    # WHEN a client calls the API
+    response = writer(failing)(event)
 
     # THEN the client gets a JSON 503 that names neither the table nor the SDK
+    assert failing.calls == 1
     assert response.status == 503
+    assert response.headers["content-type"] == "application/json"
     assert response.json() == {"message": "the product store is unavailable, try again later"}
-    assert "products-test" not in response.text
+    assert "dynamodb" not in response.text.lower()
     # AND the log holds the cause, correlated with the API request and the Lambda request
     [line] = writer_logs.with_message("product store request failed")
     assert line["level"] == "ERROR"
-    assert "ResourceNotFoundException" in line["exception"]
+    assert line["error_type"] == "EndpointConnectionError"
+    assert "Could not connect to the endpoint URL" in line["exception"]
     assert line["correlation_id"] == "Bq3Jmh0mjoEEMgQ="
     assert line["function_request_id"] == "5d7b0f61-4f0a-4c9e-9d2e-8b1a5f1f0c3e"
     assert line["service"] == "products-writer"
+
+
+def test_bad_input_is_refused_before_the_store_is_called(writer):
+    failing = FailingProductStore()
+    call = writer(failing)
+
+    assert call(http_request("POST", "/products", "{}")).status == 400
+    assert call(http_request("GET", "/products/not-a-uuid")).status == 404
+    assert (
+        call(
+            http_request(
+                "PUT", "/products/3f0c6f5e-8a3b-4c1d-9e2f-7a6b5c4d3e2f", PRODUCT, content_type="text/plain"
+            )
+        ).status
+        == 415
+    )
+    assert failing.calls == 0
 
 
 # --- metrics ------------------------------------------------------------------------------------------------
@@ -437,7 +467,7 @@ def _emitted_metrics(stdout: str) -> list[dict[str, Any]]:
     ("method", "metric"),
     [("POST", "ProductsCreated"), ("PUT", "ProductsUpdated"), ("DELETE", "ProductsDeleted")],
 )
-def test_successful_writes_are_counted_in_metrics(invoke, table, capsys, method, metric):
+def test_successful_writes_are_counted_in_metrics(invoke, products, capsys, method, metric):
     product_id = create(invoke)["id"] if method != "POST" else ""
     capsys.readouterr()
     path = "/products" if method == "POST" else f"/products/{product_id}"
@@ -451,17 +481,17 @@ def test_successful_writes_are_counted_in_metrics(invoke, table, capsys, method,
     assert blob["service"] == "products-writer"
 
 
-def test_rejected_writes_are_not_counted(invoke, table, capsys):
+def test_rejected_writes_are_not_counted(invoke, products, capsys):
     invoke(http_request("POST", "/products", "{}"))
 
     emitted = _emitted_metrics(capsys.readouterr().out)
     assert all("ProductsCreated" not in blob for blob in emitted)
 
 
-# --- tracing and set-up once per execution environment ----------------------------------------------------
+# --- tracing ------------------------------------------------------------------------------------------------
 
 
-def test_each_invocation_is_traced_as_a_subsegment_annotated_with_the_service(invoke, table, monkeypatch):
+def test_each_invocation_is_traced_as_a_subsegment_annotated_with_the_service(invoke, products, monkeypatch):
     provider = RecordingProvider()
     monkeypatch.setattr(handler.tracer, "provider", provider)
 
@@ -471,15 +501,3 @@ def test_each_invocation_is_traced_as_a_subsegment_annotated_with_the_service(in
     assert subsegment.name == "## lambda_handler"
     assert subsegment.annotations["Service"] == "products-writer"
     assert "ColdStart" in subsegment.annotations
-
-
-def test_the_dynamodb_connection_is_made_once_and_reused_across_invocations(invoke, table):
-    created = create(invoke)
-    connection = store.ProductModel._get_connection()
-    client = connection.connection.client
-
-    invoke(http_request("GET", f"/products/{created['id']}"))
-    invoke(http_request("DELETE", f"/products/{created['id']}"))
-
-    assert store.ProductModel._get_connection() is connection
-    assert connection.connection.client is client

@@ -1,9 +1,7 @@
-"""The DynamoDB side of the writer: exact numbers, conditional writes, how the connection is configured."""
+"""The DynamoDB store, on moto: item shape, exact numbers, conditional writes, errors, the connection."""
 
 from __future__ import annotations
 
-import importlib
-import os
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -11,29 +9,63 @@ from typing import Any
 
 import pytest
 from writer import handler, store
+from writer.products import ProductNotFound, StoreUnavailable, VersionConflict, is_product_id
+from writer.store import DynamoDBProductStore
 from writer.validation import ProductFields
+
+from tests.fixtures.events import http_request
+
+# Reads and rejected writes record no metric, and Powertools warns of it. writer.handler filters that warning
+# at import, but pytest resets the warning filters for each test, so the tests filter it again.
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 
 FIELDS = ProductFields(name="Coffee mug", price=Decimal("10.99"), category="kitchen")
 
 
 @pytest.fixture
-def dynamodb_calls(table: Any) -> Iterator[list[dict[str, Any]]]:
-    """Every DynamoDB operation the model's connection makes, with its parameters."""
+def dynamodb_calls(dynamodb_store: DynamoDBProductStore) -> Iterator[list[dict[str, Any]]]:
+    """Every DynamoDB operation the store's connection makes, with its parameters."""
     calls: list[dict[str, Any]] = []
 
     def record(model: Any, params: dict[str, Any], **_: Any) -> None:
         calls.append({"operation": model.name, **params})
 
-    events = store.ProductModel._get_connection().connection.client.meta.events
+    events = dynamodb_store.model._get_connection().connection.client.meta.events
     events.register("provide-client-params.dynamodb.*", record)
     yield calls
     events.unregister("provide-client-params.dynamodb.*", record)
 
 
-def test_exact_number_attribute_keeps_all_38_digits(table):
+def test_a_created_product_is_an_item_of_the_documented_shape(dynamodb_store, table):
+    product = dynamodb_store.create(FIELDS)
+
+    assert uuid.UUID(product.id).version == 4
+    assert table.item(product.id) == {
+        "PK": {"S": f"Product#{product.id}"},
+        "SK": {"S": "User#Product"},
+        "name": {"S": "Coffee mug"},
+        "price": {"N": "10.99"},
+        "category": {"S": "kitchen"},
+        "created_at": {"S": product.created_at},
+        "updated_at": {"S": product.created_at},
+        "version": {"N": "1"},
+    }
+
+
+@pytest.mark.parametrize(
+    "price", ["10.99", "0.1", "999999999.9999", "1000000000", "0", "1.5", "100", "12.34"]
+)
+def test_prices_are_stored_as_their_exact_digits(dynamodb_store, table, price):
+    product = dynamodb_store.create(ProductFields(name="n", price=Decimal(price), category="c"))
+
+    assert table.item(product.id)["price"] == {"N": price}
+    assert str(dynamodb_store.get(product.id).price) == price
+
+
+def test_exact_number_attribute_keeps_all_38_digits(dynamodb_store, table):
     # GIVEN a number that a float would round (it has 38 significant digits)
     number = Decimal("1234567890123.4567890123456789012345678")
-    item = store.ProductModel("Product#x", "User#Product", name="n", price=number, category="c")
+    item = dynamodb_store.model("Product#x", "User#Product", name="n", price=number, category="c")
     item.created_at = item.updated_at = "2026-11-26T00:00:00.000Z"
     item.version = 1
 
@@ -42,24 +74,37 @@ def test_exact_number_attribute_keeps_all_38_digits(table):
 
     # THEN DynamoDB holds exactly those digits, and the model returns them as an equal Decimal
     assert table.item("x")["price"] == {"N": "1234567890123.4567890123456789012345678"}
-    assert store.ProductModel.get("Product#x", "User#Product").price == number
+    assert dynamodb_store.model.get("Product#x", "User#Product").price == number
 
 
-def test_create_then_get_round_trips_the_product(table):
-    created = store.create_product(FIELDS)
+def test_create_then_get_round_trips_the_product(dynamodb_store):
+    created = dynamodb_store.create(FIELDS)
 
-    assert store.get_product(created.id) == created
+    assert dynamodb_store.get(created.id) == created
     assert created.price == Decimal("10.99")
     assert created.version == 1
 
 
-def test_a_conditional_replace_is_one_conditional_update_without_a_read(dynamodb_calls):
+def test_replace_updates_the_fields_and_the_version(dynamodb_store, table):
+    created = dynamodb_store.create(FIELDS)
+
+    replaced = dynamodb_store.replace(
+        created.id, ProductFields(name="Tea mug", price=Decimal("12.5"), category="kitchenware"), None
+    )
+
+    assert (replaced.name, replaced.price, replaced.version) == ("Tea mug", Decimal("12.5"), 2)
+    assert replaced.created_at == created.created_at
+    item = table.item(created.id)
+    assert (item["name"], item["price"], item["version"]) == ({"S": "Tea mug"}, {"N": "12.5"}, {"N": "2"})
+
+
+def test_a_conditional_replace_is_one_conditional_update_without_a_read(dynamodb_store, dynamodb_calls):
     # GIVEN a product
-    created = store.create_product(FIELDS)
+    created = dynamodb_store.create(FIELDS)
     dynamodb_calls.clear()
 
     # WHEN it is replaced with the version the client holds
-    replaced = store.replace_product(created.id, FIELDS, expected_version=1)
+    replaced = dynamodb_store.replace(created.id, FIELDS, expected_version=1)
 
     # THEN the check and the write are one UpdateItem whose condition names the version: no read-then-write
     assert replaced.version == 2
@@ -70,24 +115,65 @@ def test_a_conditional_replace_is_one_conditional_update_without_a_read(dynamodb
     assert "version" in call["ExpressionAttributeNames"].values()
 
 
-def test_a_stale_replace_raises_version_conflict_with_the_current_version(table):
-    created = store.create_product(FIELDS)
-    store.replace_product(created.id, FIELDS, expected_version=None)
+def test_a_stale_replace_raises_version_conflict_with_the_current_version(dynamodb_store):
+    created = dynamodb_store.create(FIELDS)
+    dynamodb_store.replace(created.id, FIELDS, expected_version=None)
 
-    with pytest.raises(store.VersionConflict) as raised:
-        store.replace_product(created.id, FIELDS, expected_version=1)
+    with pytest.raises(VersionConflict) as raised:
+        dynamodb_store.replace(created.id, FIELDS, expected_version=1)
 
     assert raised.value.current_version == 2
 
 
-def test_replace_and_delete_of_a_missing_product_raise_not_found(table):
+def test_get_replace_and_delete_of_a_missing_product_raise_not_found(dynamodb_store, table):
     missing = str(uuid.uuid4())
 
-    with pytest.raises(store.ProductNotFound):
-        store.replace_product(missing, FIELDS, expected_version=None)
-    with pytest.raises(store.ProductNotFound):
-        store.delete_product(missing)
+    with pytest.raises(ProductNotFound):
+        dynamodb_store.get(missing)
+    with pytest.raises(ProductNotFound):
+        dynamodb_store.replace(missing, FIELDS, expected_version=None)
+    with pytest.raises(ProductNotFound):
+        dynamodb_store.replace(missing, FIELDS, expected_version=1)
+    with pytest.raises(ProductNotFound):
+        dynamodb_store.delete(missing)
     assert table.items() == []
+
+
+def test_delete_removes_the_item(dynamodb_store, table):
+    created = dynamodb_store.create(FIELDS)
+
+    dynamodb_store.delete(created.id)
+
+    assert table.items() == []
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda s: s.create(FIELDS), id="create"),
+        pytest.param(lambda s: s.get(str(uuid.uuid4())), id="get"),
+        pytest.param(lambda s: s.replace(str(uuid.uuid4()), FIELDS, None), id="replace"),
+        pytest.param(lambda s: s.replace(str(uuid.uuid4()), FIELDS, 1), id="replace-if-match"),
+        pytest.param(lambda s: s.delete(str(uuid.uuid4())), id="delete"),
+    ],
+)
+def test_a_failing_table_is_store_unavailable_with_the_dynamodb_error_as_cause(aws, call):
+    # GIVEN no products table at all: moto answers ResourceNotFoundException
+    missing_table = DynamoDBProductStore("products-test")
+
+    with pytest.raises(StoreUnavailable) as raised:
+        call(missing_table)
+
+    assert "ResourceNotFoundException" in str(raised.value.__cause__)
+
+
+def test_a_failing_table_is_a_503_through_the_api(aws, writer, writer_logs):
+    response = writer(DynamoDBProductStore("products-test"))(http_request("GET", f"/products/{uuid.uuid4()}"))
+
+    assert response.status == 503
+    [line] = writer_logs.with_message("product store request failed")
+    assert line["error_type"] == "GetError"
+    assert "ResourceNotFoundException" in line["exception"]
 
 
 @pytest.mark.parametrize(
@@ -102,7 +188,7 @@ def test_replace_and_delete_of_a_missing_product_raise_not_found(table):
     ],
 )
 def test_only_canonical_uuids_are_product_ids(value, expected):
-    assert store.is_product_id(value) is expected
+    assert is_product_id(value) is expected
 
 
 @pytest.mark.parametrize(
@@ -117,32 +203,47 @@ def test_the_connection_takes_region_and_endpoint_from_the_environment(monkeypat
     # pynamodb builds its own botocore client; the local stack relies on it honouring AWS_ENDPOINT_URL.
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(store.ProductModel, "_connection", None)
 
-    client = store.ProductModel._get_connection().connection.client
+    client = DynamoDBProductStore("products-test").model._get_connection().connection.client
 
     assert client.meta.endpoint_url == expected
     assert client.meta.region_name == "eu-west-1"
 
 
-def test_the_table_name_comes_from_the_environment():
-    assert store.ProductModel.Meta.table_name == "products-test"
+def test_each_store_is_bound_to_its_own_table_and_connection(table):
+    one, other = DynamoDBProductStore(table.name), DynamoDBProductStore("other-products")
+
+    assert one.model.Meta.table_name == table.name
+    assert other.model.Meta.table_name == "other-products"
+    assert one.model._get_connection() is not other.model._get_connection()
+    # The shared base class is bound to no table.
+    assert not hasattr(store.ProductItem, "Meta") or not hasattr(store.ProductItem.Meta, "table_name")
 
 
-def test_a_missing_table_name_is_a_clear_start_up_error(monkeypatch):
-    monkeypatch.delenv("TABLE_NAME")
+@pytest.mark.parametrize("name", ["", "  "])
+def test_a_store_needs_a_table_name(name):
+    with pytest.raises(ValueError, match="table_name must be the products table's name"):
+        DynamoDBProductStore(name)
 
-    with pytest.raises(RuntimeError, match="TABLE_NAME is not set"):
-        store._table_name()
+
+def test_the_dynamodb_connection_is_made_once_and_reused_across_invocations(writer, dynamodb_store):
+    invoke = writer(dynamodb_store)
+    created = invoke(http_request("POST", "/products", '{"name": "n", "price": 1, "category": "c"}')).json()
+    connection = dynamodb_store.model._get_connection()
+    client = connection.connection.client
+
+    invoke(http_request("GET", f"/products/{created['id']}"))
+    invoke(http_request("DELETE", f"/products/{created['id']}"))
+
+    assert dynamodb_store.model._get_connection() is connection
+    assert connection.connection.client is client
 
 
-def test_a_missing_metrics_namespace_stops_the_writer_at_start_up(monkeypatch):
-    # Powertools would otherwise fail each write at flush time, after DynamoDB had already taken it.
-    namespace = os.environ["POWERTOOLS_METRICS_NAMESPACE"]
-    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE")
-    try:
-        with pytest.raises(RuntimeError, match="POWERTOOLS_METRICS_NAMESPACE is not set"):
-            importlib.reload(handler)
-    finally:
-        monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", namespace)
-        importlib.reload(handler)
+def test_the_function_serves_the_table_its_environment_names(table, lambda_context):
+    # writer.handler was imported with TABLE_NAME=products-test (see conftest): its handler writes there.
+    result = handler.lambda_handler(
+        http_request("POST", "/products", '{"name": "n", "price": 2, "category": "c"}'), lambda_context
+    )
+
+    assert result["statusCode"] == 201
+    assert [item["name"] for item in table.items()] == [{"S": "n"}]
