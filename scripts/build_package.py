@@ -215,6 +215,12 @@ def compile_entries(
         failed = json.loads(result.stdout)
         if failed and strict:
             raise BuildError(f"these sources do not compile with Python {python_version(runtime)}: {failed}")
+        if failed:
+            print(
+                f"build_package: shipped without byte code, as they do not compile with Python "
+                f"{python_version(runtime)}: {failed}",
+                file=sys.stderr,
+            )
         compiled: dict[str, bytes] = {}
         for path in sorted(out.rglob("*.pyc")):
             compiled[path.relative_to(out).as_posix()] = path.read_bytes()

@@ -20,7 +20,7 @@ from typing import Any
 with warnings.catch_warnings():
     # parliament imports pkg_resources, which setuptools deprecates; nothing this project can change.
     warnings.simplefilter("ignore")
-    import parliament
+    import parliament  # type: ignore[import-untyped]
 
 # A DynamoDB stream ARN: its label is a timestamp such as 2026-11-26T10:00:00.000, colons included.
 STREAM_ARN = re.compile(r"(?P<table>arn:[^:]+:dynamodb:[^:]+:\d{12}:table/[^/]+/stream/)(?P<label>.+)")

@@ -559,3 +559,20 @@ def test_the_layer_imports_from_its_read_only_tree_without_compiling(tmp_path: P
 
     assert imported["compiled"] == []
     assert all(str(path).startswith(str(tree / "python")) for path in imported["loaded"].values())
+
+
+def test_a_third_party_file_that_does_not_compile_ships_without_byte_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a layer's files, one of them a template named .py that no Python compiles
+    (tmp_path / "module.py").write_text("VALUE = 1\n")
+    (tmp_path / "template.py").write_text("{{ name }} = (\n")
+    entries: dict[str, bytes | Path] = {
+        "python/module.py": tmp_path / "module.py",
+        "python/template.py": tmp_path / "template.py",
+    }
+
+    compiled = build_package.compile_entries(entries, RUNTIME, build_package.LAYER_ROOT, strict=False)
+
+    assert sorted(compiled) == [cached("python/module.py")]
+    assert "python/template.py" in capsys.readouterr().err
