@@ -47,12 +47,12 @@ locals {
         actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
         resources = [aws_dynamodb_table.products.stream_arn]
       }],
-      # ListStreams is scoped to this table's streams (any stream label), as in AWS's stream-only policy example; a
-      # re-enabled stream gets a new label, so the exact current stream ARN would be too narrow here.
+      # Lambda lists the table's streams with the role for the mapping. ListStreams supports no resource-level
+      # permissions: "*" is the only value AWS honours (a table or stream ARN here would grant nothing).
       [{
         sid       = "ListStreams"
         actions   = ["dynamodb:ListStreams"]
-        resources = ["${aws_dynamodb_table.products.arn}/stream/*"]
+        resources = ["*"]
       }],
       local.on_failure_destination_arn == null ? [] : [{
         sid       = "OnFailureDestination"

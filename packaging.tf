@@ -13,7 +13,8 @@ locals {
   builder      = "${path.module}/scripts/build_package.py"
   build_dir    = coalesce(var.build_dir, "${path.root}/.build/lambda")
   builder_hash = filesha256(local.builder)
-  # The builder leaves byte code and caches out of the packages, so they are left out of the input hashes too.
+  # The builder leaves the byte code and caches lying beside the sources out of the packages (it compiles its own
+  # from the sources), so they are left out of the input hashes too.
   packaged = {
     writer = [
       for file in sort(fileset("${local.source_dir}/writer", "**")) : file
@@ -47,9 +48,10 @@ locals {
     )
   }
 
+  # The code packages hold byte code compiled for the runtime's Python, so the runtime is one of their inputs too.
   input_hashes = {
-    writer   = sha256(jsonencode({ builder = local.builder_hash, files = local.code_files.writer }))
-    consumer = sha256(jsonencode({ builder = local.builder_hash, files = local.code_files.consumer }))
+    writer   = sha256(jsonencode({ builder = local.builder_hash, runtime = var.runtime, files = local.code_files.writer }))
+    consumer = sha256(jsonencode({ builder = local.builder_hash, runtime = var.runtime, files = local.code_files.consumer }))
     layer = sha256(jsonencode({
       builder      = local.builder_hash
       requirements = filesha256("${local.source_dir}/requirements.txt")
@@ -62,12 +64,12 @@ locals {
     writer = {
       hash = local.input_hashes.writer
       path = "${local.build_dir}/writer-${local.input_hashes.writer}.zip"
-      spec = { kind = "code", source = "${local.source_dir}/writer", prefix = "writer", packages = [local.shared_dir], extra_source = null }
+      spec = { kind = "code", source = "${local.source_dir}/writer", prefix = "writer", packages = [local.shared_dir], extra_source = null, runtime = var.runtime }
     }
     consumer = {
       hash = local.input_hashes.consumer
       path = "${local.build_dir}/consumer-${local.input_hashes.consumer}.zip"
-      spec = { kind = "code", source = "${local.source_dir}/consumer", prefix = "consumer", packages = [local.shared_dir], extra_source = var.consumer_extra_source_dir }
+      spec = { kind = "code", source = "${local.source_dir}/consumer", prefix = "consumer", packages = [local.shared_dir], extra_source = var.consumer_extra_source_dir, runtime = var.runtime }
     }
     layer = {
       hash = local.input_hashes.layer

@@ -142,7 +142,7 @@ variable "architecture" {
 }
 
 variable "build_python" {
-  description = "Command (with arguments, space-separated) of the Python 3.9+ with pip that builds the packages during apply."
+  description = "Command (with arguments, space-separated) of the Python 3.9+ with pip that builds the packages during apply; the byte code is compiled by a Python of the runtime's version: this one if it is, else python3.X on PATH or in pyenv."
   type        = string
   default     = "python3"
 

@@ -47,7 +47,7 @@ class PackageSize:
     zipped_bytes: int
     unzipped_bytes: int
     files: int
-    # (top-level directory or file inside the package, unzipped bytes), largest first
+    # (top-level directory or module inside the package, unzipped bytes with byte code), largest first
     largest: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -125,8 +125,16 @@ def discover(packages_dir: Path) -> list[Package]:
     return found
 
 
+# A module's byte code, `dir/__pycache__/module.<tag>.pyc`, counts with the module's source `dir/module.py`.
+BYTE_CODE = re.compile(r"^(?P<dir>(?:.*/)?)__pycache__/(?P<module>[^/.]+)\.[^/]+\.pyc$")
+
+
 def _contributor(name: str, kind: str) -> str:
-    """Group a zip entry as a reader would: python/<distribution> in a layer, each file in a code zip."""
+    """Group a zip entry as a reader would: python/<distribution> in a layer, each module (its source and its
+    byte code) in a code zip."""
+    byte_code = BYTE_CODE.match(name)
+    if byte_code is not None:
+        name = f"{byte_code['dir']}{byte_code['module']}.py"
     parts = name.split("/")
     if kind == "layer" and len(parts) > 2:
         return "/".join(parts[:2])

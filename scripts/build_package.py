@@ -2,14 +2,21 @@
 """Byte-reproducible zip builder for the Lambda code packages and the dependency layer.
 
 The zip bytes depend only on the inputs: entries are sorted, every timestamp is 1980-01-01 00:00:00,
-every file is mode 0644, byte code and __pycache__ are left out, and pip runs with --no-compile.
-Terraform names each zip after the sha256 of its inputs, so an existing output file is already the
-right one and is not rebuilt.
+every file is mode 0644, byte code lying beside the sources is left out, and pip runs with --no-compile.
+Terraform names each zip after the sha256 of its inputs, so an existing output file is already the right
+one and is not rebuilt.
+
+Every module ships with its byte code for the runtime's Python (`__pycache__/<module>.cpython-3XX.pyc`
+beside the .py): Lambda's /var/task and /opt are read-only, so without it each cold start compiles every
+module of the function and of the layer again. The byte code is unchecked-hash based (PEP 552): it records a
+hash of its source instead of an mtime, so it is reproducible, and the interpreter loads it without reading
+the source. It is compiled by an interpreter of the runtime's minor version (the running one when it matches,
+else python3.X on PATH, else pyenv's), with a fixed hash seed.
 
 Command line:
 
     build_package.py code  --source lambda_src/writer --prefix writer [--package lambda_src/shared ...] \
-                           [--extra-source DIR] --out writer.zip
+                           [--extra-source DIR] [--runtime python3.13] --out writer.zip
     build_package.py layer --requirements lambda_src/requirements.txt --runtime python3.13 \
                            --architecture arm64 --out layer.zip
     build_package.py all   --out-dir .build/packages [--runtime ...] [--architecture ...]
@@ -23,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +48,11 @@ EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 # machine's interpreter path in their shebang, which would make the layer differ from machine to machine.
 LAYER_EXCLUDED_TOP_DIRS = frozenset({"bin"})
 PIP_PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
+DEFAULT_RUNTIME = "python3.13"
+# Where Lambda unpacks a function's code and its layers: the file names compiled into the byte code, so that
+# tracebacks name the deployed files (the interpreter also sets them from the module's path when it loads).
+CODE_ROOT = "/var/task"
+LAYER_ROOT = "/opt"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # First-party packages under lambda_src/ that both functions import, zipped into each code package.
@@ -95,15 +108,135 @@ def write_zip(entries: dict[str, bytes | Path], out: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+# Runs in the runtime's interpreter: compiles each [archive name, source, displayed name] of the JSON list
+# on stdin to `<out>/<cache path of the archive name>`, and prints the JSON list of archive names that failed.
+COMPILER = """
+import importlib.util, json, py_compile, sys
+out = sys.argv[1]
+failed = []
+for name, source, shown in json.load(sys.stdin):
+    target = out + "/" + importlib.util.cache_from_source(name)
+    try:
+        py_compile.compile(source, cfile=target, dfile=shown, doraise=True, optimize=0,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    except py_compile.PyCompileError:
+        failed.append(name)
+print(json.dumps(failed))
+"""
+
+
+def _minor_version_of(command: str) -> str | None:
+    """`3.13` for an interpreter command that runs, else None."""
+    try:
+        result = subprocess.run(
+            [command, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _pyenv_interpreters(version: str) -> list[str]:
+    """pyenv's installed `version`.N interpreters, newest first."""
+    root = os.environ.get("PYENV_ROOT")
+    if not root and shutil.which("pyenv"):
+        result = subprocess.run(["pyenv", "root"], check=False, capture_output=True, text=True)
+        root = result.stdout.strip() if result.returncode == 0 else None
+    versions = Path(root or Path.home() / ".pyenv") / "versions"
+    if not versions.is_dir():
+        return []
+    found = []
+    for path in versions.glob(f"{version}.*"):
+        patch = path.name.removeprefix(f"{version}.")
+        if patch.isdigit() and (path / "bin" / f"python{version}").is_file():
+            found.append((int(patch), str(path / "bin" / f"python{version}")))
+    return [command for _, command in sorted(found, reverse=True)]
+
+
+def runtime_interpreter(runtime: str) -> str:
+    """An interpreter of the runtime's minor version: the running one, python3.X on PATH, or pyenv's."""
+    version = python_version(runtime)
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
+        return sys.executable
+    on_path = shutil.which(f"python{version}")
+    # python3.X on PATH may be a pyenv shim that refuses a version pyenv has not selected: run it to check.
+    for command in ([on_path] if on_path else []) + _pyenv_interpreters(version):
+        if _minor_version_of(command) == version:
+            return command
+    raise BuildError(
+        f"runtime {runtime} needs a Python {version} interpreter to compile the packages' byte code, and "
+        f'none was found: set build_python to one (for example build_python = "python{version}"), or '
+        f"install Python {version} so that python{version} is on PATH (or in pyenv)"
+    )
+
+
+def compile_entries(
+    entries: dict[str, bytes | Path], runtime: str, shown_root: str, *, strict: bool
+) -> dict[str, bytes]:
+    """Unchecked-hash byte code for every `.py` entry, keyed by its archive name under `__pycache__/`.
+
+    With `strict`, a source that does not compile is an error; otherwise (third-party files that are never
+    imported, such as templates) it is shipped without byte code, as pip's own compile step leaves it.
+    """
+    sources = sorted(name for name in entries if name.endswith(".py"))
+    if not sources:
+        return {}
+    interpreter = runtime_interpreter(runtime)
+    with tempfile.TemporaryDirectory(prefix="pyc-") as tmp:
+        staged = Path(tmp) / "src"
+        jobs = []
+        for name in sources:
+            content = entries[name]
+            if isinstance(content, Path):
+                path = content
+            else:
+                path = staged / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+            jobs.append([name, str(path), f"{shown_root}/{name}"])
+        out = Path(tmp) / "pyc"
+        # A fixed hash seed: Python 3.10 marshals constant sets in hash order, which varies per process.
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+        env["PYTHONHASHSEED"] = "0"
+        result = subprocess.run(
+            [interpreter, "-c", COMPILER, str(out)],
+            input=json.dumps(jobs),
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        if result.returncode != 0:
+            raise BuildError(f"compiling byte code with {interpreter} failed:\n{result.stderr}")
+        failed = json.loads(result.stdout)
+        if failed and strict:
+            raise BuildError(f"these sources do not compile with Python {python_version(runtime)}: {failed}")
+        if failed:
+            print(
+                f"build_package: shipped without byte code, as they do not compile with Python "
+                f"{python_version(runtime)}: {failed}",
+                file=sys.stderr,
+            )
+        compiled: dict[str, bytes] = {}
+        for path in sorted(out.rglob("*.pyc")):
+            compiled[path.relative_to(out).as_posix()] = path.read_bytes()
+    return compiled
+
+
 def build_code(
     source: Path,
     prefix: str,
     out: Path,
     extra_source: Path | None = None,
     packages: Sequence[Path] = (),
+    runtime: str = DEFAULT_RUNTIME,
 ) -> Path:
     """Zip one handler package as `prefix/...`, each of `packages` under its directory name, and the files of
-    `extra_source` at the archive root.
+    `extra_source` at the archive root, each module with its byte code for `runtime`.
 
     The packages are first-party code the handler imports (the shared package): with them in the zip, each
     function stays one self-contained code package.
@@ -124,6 +257,7 @@ def build_code(
             if name in entries:
                 raise BuildError(f"{extra_source}/{name} would overwrite {name} of the {prefix} package")
             entries[name] = path
+    entries.update(compile_entries(entries, runtime, CODE_ROOT, strict=True))
     write_zip(entries, out)
     return out
 
@@ -204,6 +338,7 @@ def build_layer(requirements: Path, runtime: str, architecture: str, out: Path) 
         entries = layer_entries(site)
         if not entries:
             raise BuildError(f"{requirements} installed no files")
+        entries.update(compile_entries(entries, runtime, LAYER_ROOT, strict=False))
         write_zip(entries, out)
     return out
 
@@ -228,6 +363,7 @@ def build(spec: dict[str, Any]) -> Path:
             out,
             Path(extra) if extra else None,
             [Path(item) for item in packages],
+            _required(spec, "runtime"),
         )
     elif kind == "layer":
         build_layer(
@@ -249,12 +385,12 @@ def _required(spec: dict[str, Any], key: str) -> str:
     return value
 
 
-def build_code_packages(out_dir: Path) -> list[Path]:
+def build_code_packages(out_dir: Path, runtime: str = DEFAULT_RUNTIME) -> list[Path]:
     """writer.zip and consumer.zip from this repository's lambda_src/, each with the shared packages."""
     src = REPO_ROOT / "lambda_src"
     shared = [src / name for name in SHARED_PACKAGES]
     return [
-        build_code(src / function, function, out_dir / f"{function}.zip", packages=shared)
+        build_code(src / function, function, out_dir / f"{function}.zip", packages=shared, runtime=runtime)
         for function in ("writer", "consumer")
     ]
 
@@ -263,7 +399,7 @@ def build_all(out_dir: Path, runtime: str, architecture: str) -> list[Path]:
     """Build both code packages and the layer from this repository's lambda_src/ (what `make build` runs)."""
     requirements = REPO_ROOT / "lambda_src" / "requirements.txt"
     return [
-        *build_code_packages(out_dir),
+        *build_code_packages(out_dir, runtime),
         build_layer(requirements, runtime, architecture, out_dir / f"layer-{architecture}.zip"),
     ]
 
@@ -286,15 +422,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="a package directory zipped under its own name (repeatable)",
     )
     code.add_argument("--extra-source", type=Path)
+    code.add_argument("--runtime", default=DEFAULT_RUNTIME)
     code.add_argument("--out", type=Path, required=True)
     layer = sub.add_parser("layer", help="build the dependency layer")
     layer.add_argument("--requirements", type=Path, required=True)
-    layer.add_argument("--runtime", default="python3.13")
+    layer.add_argument("--runtime", default=DEFAULT_RUNTIME)
     layer.add_argument("--architecture", choices=sorted(PIP_PLATFORMS), default="arm64")
     layer.add_argument("--out", type=Path, required=True)
     every = sub.add_parser("all", help="build writer.zip, consumer.zip and the layer into --out-dir")
     every.add_argument("--out-dir", type=Path, required=True)
-    every.add_argument("--runtime", default="python3.13")
+    every.add_argument("--runtime", default=DEFAULT_RUNTIME)
     every.add_argument("--architecture", choices=sorted(PIP_PLATFORMS), default="arm64")
     args = parser.parse_args(argv)
     if (args.json is None) == (args.command is None):
@@ -311,7 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise BuildError("--json must be a JSON object")
             build(spec)
         elif args.command == "code":
-            build_code(args.source, args.prefix, args.out, args.extra_source, args.packages)
+            build_code(args.source, args.prefix, args.out, args.extra_source, args.packages, args.runtime)
         elif args.command == "layer":
             build_layer(args.requirements, args.runtime, args.architecture, args.out)
         else:

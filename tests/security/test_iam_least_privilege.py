@@ -3,8 +3,12 @@
 examples/local (the defaults) and tests/security/hardened (customer-managed key, VPC placement, SNS
 destination: every input that changes a policy) are each applied to a fresh emulator, as the end-to-end suite
 does it; every policy of the stack's roles is then read back through the IAM API, so what is checked is what
-Terraform created.
+Terraform created. examples/minimal and examples/complete are applied too (each to an emulator of its own,
+through AWS_ENDPOINT_URL, as they configure no endpoint), for the catalogue check only.
 
+- catalogue: every statement of every policy of every role in each of the four stacks is checked against
+  AWS's IAM catalogue offline (tests.security.iam_database): no unknown action, no malformed ARN, no resource
+  the action cannot be scoped to (the emulator evaluates no IAM, so it would accept all three);
 - inventory: no wildcard action, a wildcard resource only where tests.security.iam_policies allows it (with
   its reason), and no action that neither a handler nor an AWS service acting for the function needs;
 - sufficiency: the writer and consumer handlers run against the deployed tables with their deployed
@@ -30,8 +34,9 @@ import pytest
 
 from local import ACCESS_KEY, ACCOUNT_ID, REGION, SECRET_KEY, client
 from local.emulator import Emulator
-from local.stack import terraform_env
+from local.stack import terraform, terraform_env
 from tests.e2e.conftest import _apply
+from tests.security.iam_database import findings
 from tests.security.iam_policies import (
     Call,
     Statement,
@@ -45,6 +50,17 @@ from tests.security.iam_policies import (
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ("writer", "consumer")
 CONFIGURATIONS = {"defaults": ROOT / "examples" / "local", "hardened": Path(__file__).parent / "hardened"}
+# The examples for AWS, with the variables they need; their policies are checked against the IAM catalogue.
+EXAMPLES = {
+    "minimal": (ROOT / "examples" / "minimal", {}),
+    "complete": (
+        ROOT / "examples" / "complete",
+        {"jwt_issuer": "https://issuer.example.com", "jwt_audience": '["catalog"]'},
+    ),
+}
+
+# role name -> (policy name, policy document as IAM returns it) of each of its identity policies
+RolePolicies = dict[str, list[tuple[str, str]]]
 
 
 @dataclass
@@ -52,6 +68,8 @@ class Deployed:
     outputs: dict[str, Any]
     # function -> the statements of its role's inline policies
     statements: dict[str, list[Statement]]
+    # every role of the stack, however many the module creates
+    policies: RolePolicies
     trust_policies: dict[str, dict[str, Any]]
     attached_policies: dict[str, list[str]]
     environments: dict[str, dict[str, str]]
@@ -63,6 +81,48 @@ class Deployed:
 
 def _role_name(outputs: dict[str, Any], function: str) -> str:
     return str(outputs[f"{function}_role_arn"]).rsplit("/", 1)[1]
+
+
+def _role_policies(endpoint: str) -> RolePolicies:
+    """Every inline and customer-managed policy of every role in the emulator, which holds one stack only."""
+    iam = client("iam", endpoint)
+    policies: RolePolicies = {}
+    for page in iam.get_paginator("list_roles").paginate():
+        for role in page["Roles"]:
+            name = role["RoleName"]
+            documents = [
+                (policy, json.dumps(iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]))
+                for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]
+            ]
+            for attached in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+                if ":aws:policy/" in attached["PolicyArn"]:
+                    continue  # AWS-managed: not the module's to write
+                version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+                document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)
+                documents.append((attached["PolicyName"], json.dumps(document["PolicyVersion"]["Document"])))
+            policies[name] = documents
+    return policies
+
+
+def _deploy_example(example: str, endpoint: str, state_dir: Path) -> RolePolicies:
+    """An example for AWS applied to the emulator; only its roles' policies are read back."""
+    directory, variables = EXAMPLES[example]
+    env = {
+        **{k: v for k, v in terraform_env(state_dir).items() if not k.startswith("AWS_")},
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    log = state_dir / "terraform.log"
+    options = [f"-state={state_dir / 'terraform.tfstate'}", "-var", f"name=iam-{uuid.uuid4().hex[:8]}"]
+    options += [arg for key, value in variables.items() for arg in ("-var", f"{key}={value}")]
+    terraform(["init", "-input=false"], env, log, directory)
+    # Stopping the emulator forgets the stack (deletion protection included), so nothing needs destroying.
+    terraform(["apply", "-auto-approve", "-input=false", *options], env, log, directory)
+    return _role_policies(endpoint)
 
 
 def _deploy(configuration: str, endpoint: str, state_dir: Path) -> Deployed:
@@ -100,6 +160,7 @@ def _deploy(configuration: str, endpoint: str, state_dir: Path) -> Deployed:
     return Deployed(
         outputs,
         statements,
+        _role_policies(endpoint),
         trust,
         attached,
         environments,
@@ -110,26 +171,65 @@ def _deploy(configuration: str, endpoint: str, state_dir: Path) -> Deployed:
     )
 
 
+@dataclass
+class Stacks:
+    deployed: dict[str, Deployed]  # CONFIGURATIONS, checked throughout
+    examples: dict[str, RolePolicies]  # EXAMPLES, checked against the catalogue
+
+
 @pytest.fixture(scope="module")
-def deployments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Deployed]]:
-    """Every configuration, each on an emulator of its own, applied side by side (an apply mostly waits)."""
-    with contextlib.ExitStack() as running, ThreadPoolExecutor(len(CONFIGURATIONS)) as pool:
+def stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stacks]:
+    """Every configuration and example, each on an emulator of its own, applied side by side (an apply
+    mostly waits)."""
+    names = [*CONFIGURATIONS, *EXAMPLES]
+    with contextlib.ExitStack() as running, ThreadPoolExecutor(len(names)) as pool:
         # Terraform's CLI configuration is written once here: two applies writing it at once would collide.
         config = terraform_env(tmp_path_factory.mktemp("terraform")).get("TF_CLI_CONFIG_FILE")
         if config:
             running.enter_context(pytest.MonkeyPatch.context()).setenv("TF_CLI_CONFIG_FILE", config)
         # Stopping an emulator forgets its stack, so nothing needs destroying.
-        emulators = {name: running.enter_context(Emulator(port=0)) for name in CONFIGURATIONS}
-        futures = {
-            name: pool.submit(_deploy, name, emulator.endpoint, tmp_path_factory.mktemp(f"iam-{name}"))
-            for name, emulator in emulators.items()
+        emulators = {name: running.enter_context(Emulator(port=0)) for name in names}
+        deployed = {
+            name: pool.submit(_deploy, name, emulators[name].endpoint, tmp_path_factory.mktemp(f"iam-{name}"))
+            for name in CONFIGURATIONS
         }
-        yield {name: future.result() for name, future in futures.items()}
+        examples = {
+            name: pool.submit(
+                _deploy_example, name, emulators[name].endpoint, tmp_path_factory.mktemp(f"iam-{name}")
+            )
+            for name in EXAMPLES
+        }
+        yield Stacks(
+            {name: future.result() for name, future in deployed.items()},
+            {name: future.result() for name, future in examples.items()},
+        )
+
+
+@pytest.fixture(scope="module")
+def deployments(stacks: Stacks) -> dict[str, Deployed]:
+    return stacks.deployed
 
 
 @pytest.fixture(scope="module", params=sorted(CONFIGURATIONS))
 def deployed(request: pytest.FixtureRequest, deployments: dict[str, Deployed]) -> Deployed:
     return deployments[request.param]
+
+
+# -- catalogue --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", sorted([*CONFIGURATIONS, *EXAMPLES]))
+def test_every_policy_of_every_role_is_one_aws_honours(stacks: Stacks, stack: str) -> None:
+    policies = stacks.deployed[stack].policies if stack in stacks.deployed else stacks.examples[stack]
+    # The writer's and the consumer's roles at least: the check below is not vacuous.
+    assert len(policies) >= len(FUNCTIONS)
+    assert all(documents for documents in policies.values()), policies
+    found = {
+        (role, name): [str(finding) for finding in findings(document)]
+        for role, documents in policies.items()
+        for name, document in documents
+    }
+    assert {key: issues for key, issues in found.items() if issues} == {}
 
 
 # -- inventory --------------------------------------------------------------------------------------------
@@ -198,7 +298,6 @@ def test_resources_are_the_stacks_own(deployed: Deployed) -> None:
     }
     assert resources["consumer"] == {
         outputs["table_stream_arn"],
-        f"{outputs['table_arn']}/stream/*",
         outputs["on_failure_destination_arn"],
         consumer_log_group,
         *both,
@@ -303,7 +402,7 @@ def service_calls(deployed: Deployed, function: str) -> list[Call]:
             Call("dynamodb:DescribeStream", stream, "event source mapping"),
             Call("dynamodb:GetShardIterator", stream, "event source mapping"),
             Call("dynamodb:GetRecords", stream, "event source mapping"),
-            Call("dynamodb:ListStreams", f"{outputs['table_arn']}/stream/*", "event source mapping"),
+            Call("dynamodb:ListStreams", "*", "event source mapping"),
         ]
         destination = outputs["on_failure_destination_arn"]
         send = "sns:Publish" if destination.split(":")[2] == "sns" else "sqs:SendMessage"

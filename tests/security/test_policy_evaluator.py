@@ -84,7 +84,11 @@ def test_wildcard_resources_need_an_allowance_for_every_action() -> None:
     assert unexplained_wildcards(
         allow(["dynamodb:GetItem"], ["arn:aws:dynamodb:us-east-1:123456789012:table/*"])
     ) == ["arn:aws:dynamodb:us-east-1:123456789012:table/*"]
-    assert unexplained_wildcards(allow(["dynamodb:ListStreams"], [f"{TABLE}/stream/*"])) == []
+    assert unexplained_wildcards(allow(["dynamodb:ListStreams"], ["*"])) == []
+    # ListStreams cannot be scoped to streams, so a stream pattern is no allowance for it
+    assert unexplained_wildcards(allow(["dynamodb:ListStreams"], [f"{TABLE}/stream/*"])) == [
+        f"{TABLE}/stream/*"
+    ]
 
 
 def test_sdk_calls_map_to_table_arns_and_unknown_services_are_refused() -> None:

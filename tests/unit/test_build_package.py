@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
+import shutil
+import stat
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,10 +23,24 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILDER = REPO_ROOT / "scripts" / "build_package.py"
 REQUIREMENTS = REPO_ROOT / "lambda_src" / "requirements.txt"
 SHARED_SOURCE = REPO_ROOT / "lambda_src" / "shared"
+# The module's default runtime, whose Python the tests run on (Makefile).
+RUNTIME = build_package.DEFAULT_RUNTIME
+CACHE_TAG = f"cpython-{RUNTIME.removeprefix('python').replace('.', '')}"
+PEP552_UNCHECKED_HASH = 0b01  # flags word: bit 0 hash-based, bit 1 (check_source) clear
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sources(names: Iterable[str]) -> list[str]:
+    return [name for name in names if not name.endswith(".pyc")]
+
+
+def cached(name: str, tag: str = CACHE_TAG) -> str:
+    """Where the interpreter looks for the byte code of archive entry `name`."""
+    directory, _, module = name.rpartition("/")
+    return f"{directory}/__pycache__/{module.removesuffix('.py')}.{tag}.pyc".lstrip("/")
 
 
 def make_source(root: Path) -> Path:
@@ -68,15 +87,25 @@ def test_code_package_is_byte_identical_when_built_twice(source: Path, tmp_path:
     assert sha256(first) == sha256(second)
 
 
-def test_code_package_holds_sorted_sources_under_the_prefix_without_byte_code(
+def test_code_package_holds_sorted_sources_under_the_prefix_with_their_own_byte_code(
     source: Path, tmp_path: Path
 ) -> None:
     out = build_package.build_code(source, "writer", tmp_path / "writer.zip")
 
     with zipfile.ZipFile(out) as archive:
         names = archive.namelist()
-        assert names == ["writer/__init__.py", "writer/handler.py", "writer/sub/util.py"]
+        assert names == [
+            "writer/__init__.py",
+            f"writer/__pycache__/__init__.{CACHE_TAG}.pyc",
+            f"writer/__pycache__/handler.{CACHE_TAG}.pyc",
+            "writer/handler.py",
+            f"writer/sub/__pycache__/util.{CACHE_TAG}.pyc",
+            "writer/sub/util.py",
+        ]
         assert archive.read("writer/sub/util.py") == b"VALUE = 1\n"
+        # The stale byte code of the working tree is not what ships.
+        assert archive.read(f"writer/__pycache__/handler.{CACHE_TAG}.pyc") != b"\x00byte code"
+        assert "writer/stale.pyc" not in names
 
 
 def test_code_package_entries_have_fixed_timestamps_and_modes(source: Path, tmp_path: Path) -> None:
@@ -100,7 +129,7 @@ def test_extra_source_files_are_added_at_the_package_root(source: Path, tmp_path
 
     with zipfile.ZipFile(out) as archive:
         assert "custom_records.py" in archive.namelist()
-        assert not [name for name in archive.namelist() if name.endswith(".pyc")]
+        assert archive.read(f"__pycache__/custom_records.{CACHE_TAG}.pyc") != b"\x00"
 
 
 def test_extra_source_cannot_overwrite_the_handler_package(source: Path, tmp_path: Path) -> None:
@@ -119,7 +148,7 @@ def test_packages_are_zipped_under_their_directory_name_beside_the_handler_packa
     out = build_package.build_code(source, "writer", tmp_path / "writer.zip", packages=[shared])
 
     with zipfile.ZipFile(out) as archive:
-        assert archive.namelist() == [
+        assert sources(archive.namelist()) == [
             "shared/__init__.py",
             "shared/codec.py",
             "writer/__init__.py",
@@ -177,7 +206,7 @@ def test_both_code_packages_hold_the_shared_package_and_are_byte_identical_when_
             names = archive.namelist()
             # Only the function's own package and the shared one: the other function's code stays out.
             assert {name.split("/", 1)[0] for name in names} == {function, "shared"}
-            assert sorted(name for name in names if name.startswith("shared/")) == shared_sources
+            assert sorted(sources(name for name in names if name.startswith("shared/"))) == shared_sources
             assert archive.read("shared/exact_json.py") == (SHARED_SOURCE / "exact_json.py").read_bytes()
 
 
@@ -195,7 +224,9 @@ def test_an_existing_output_is_trusted_and_not_rebuilt(source: Path, tmp_path: P
     out = tmp_path / "writer-0123abcd.zip"
     out.write_bytes(b"built earlier")
 
-    build_package.build({"kind": "code", "source": str(source), "prefix": "writer", "out": str(out)})
+    build_package.build(
+        {"kind": "code", "source": str(source), "prefix": "writer", "runtime": RUNTIME, "out": str(out)}
+    )
 
     assert out.read_bytes() == b"built earlier"
 
@@ -208,6 +239,7 @@ def test_json_command_line_is_what_terraform_runs(source: Path, shared: Path, tm
         "prefix": "writer",
         "packages": [str(shared)],
         "extra_source": None,
+        "runtime": RUNTIME,
         "out": str(out),
     }
 
@@ -219,7 +251,7 @@ def test_json_command_line_is_what_terraform_runs(source: Path, shared: Path, tm
     )
 
     assert result.returncode == 0, result.stderr
-    assert zipfile.ZipFile(out).namelist() == [
+    assert sources(zipfile.ZipFile(out).namelist()) == [
         "shared/__init__.py",
         "shared/codec.py",
         "writer/__init__.py",
@@ -311,7 +343,9 @@ def test_layer_is_byte_identical_when_built_twice_and_holds_the_pinned_packages(
     assert all(name.startswith("python/") for name in names)
     assert "python/aws_lambda_powertools/__init__.py" in names
     assert "python/pynamodb/__init__.py" in names
-    assert not [name for name in names if name.endswith((".pyc", ".pyo")) or "/__pycache__/" in name]
+    # Every module with its byte code, and no byte code but the builder's own.
+    byte_code = {name for name in names if name.endswith((".pyc", ".pyo")) or "/__pycache__/" in name}
+    assert byte_code == {cached(name) for name in names if name.endswith(".py")}
     # boto3 and botocore come from the Lambda runtime.
     assert not [name for name in names if name.startswith(("python/boto3/", "python/botocore/"))]
 
@@ -332,3 +366,213 @@ def test_package_file_is_readable_like_any_build_output(source: Path, tmp_path: 
 
     assert out.stat().st_mode & 0o777 == 0o644
     assert not list(tmp_path.glob(".writer.zip.*")), "the temporary file must be gone"
+
+
+# -- byte code ----------------------------------------------------------------------------------------------
+
+# Imports every module named in argv[2:] from the tree argv[1] (first on sys.path) and prints, as JSON, the
+# files under that tree the interpreter compiled from source: none when it used the shipped byte code.
+IMPORT_PROBE = """
+import importlib, importlib.machinery, json, sys
+tree = sys.argv[1]
+sys.path.insert(0, tree)
+compiled = []
+to_code = importlib.machinery.SourceFileLoader.source_to_code
+def recording(self, data, path, *args, **kwargs):
+    if str(path).startswith(tree):
+        compiled.append(str(path))
+    return to_code(self, data, path, *args, **kwargs)
+importlib.machinery.SourceFileLoader.source_to_code = recording
+loaded = {name: importlib.import_module(name).__file__ for name in sys.argv[2:]}
+print(json.dumps({"compiled": compiled, "loaded": loaded}))
+"""
+
+
+def unzip_read_only(archive: Path, target: Path) -> Path:
+    """The archive unpacked as Lambda leaves /var/task and /opt: nothing below `target` can be written."""
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(target)
+    for path in sorted(target.rglob("*"), reverse=True):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    target.chmod(0o555)
+    return target
+
+
+def make_writable(target: Path) -> None:
+    for path in [target, *target.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+def import_from(tree: Path, modules: list[str], interpreter: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [interpreter, "-c", IMPORT_PROBE, str(tree), *modules],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def assert_unchecked_hash_byte_code(archive: zipfile.ZipFile) -> None:
+    """Every .py has its .pyc of the runtime's tag, which is PEP 552 unchecked-hash byte code of that very
+    source; no .pyc is without its source."""
+    names = archive.namelist()
+    modules = [name for name in names if name.endswith(".py")]
+    assert modules
+    assert {name for name in names if name.endswith(".pyc")} == {cached(name) for name in modules}
+    for name in modules:
+        header = archive.read(cached(name))[:16]
+        if sys.version_info[:2] == tuple(map(int, RUNTIME.removeprefix("python").split("."))):
+            assert header[:4] == importlib.util.MAGIC_NUMBER, name
+        assert int.from_bytes(header[4:8], "little") == PEP552_UNCHECKED_HASH, name
+        assert header[8:16] == importlib.util.source_hash(archive.read(name)), name
+
+
+def test_every_module_ships_unchecked_hash_byte_code_of_its_source(
+    source: Path, shared: Path, tmp_path: Path
+) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "custom_records.py").write_text("def handle(record):\n    return None\n")
+
+    out = build_package.build_code(
+        source, "writer", tmp_path / "w.zip", extra_source=extra, packages=[shared]
+    )
+
+    with zipfile.ZipFile(out) as archive:
+        assert_unchecked_hash_byte_code(archive)
+
+
+def test_the_repositorys_code_packages_ship_byte_code_for_every_module(tmp_path: Path) -> None:
+    for path in build_package.build_code_packages(tmp_path):
+        with zipfile.ZipFile(path) as archive:
+            assert_unchecked_hash_byte_code(archive)
+
+
+def test_importing_from_the_read_only_package_compiles_nothing(source: Path, tmp_path: Path) -> None:
+    out = build_package.build_code(source, "writer", tmp_path / "writer.zip")
+    tree = unzip_read_only(out, tmp_path / "task")
+    interpreter = build_package.runtime_interpreter(RUNTIME)
+    modules = ["writer.handler", "writer.sub.util"]
+    try:
+        # WHEN the package's modules are imported from the tree as deployed
+        deployed = import_from(tree, modules, interpreter)
+        # AND from the same tree without its byte code
+        make_writable(tree)
+        for pycache in sorted(tree.rglob("__pycache__")):
+            shutil.rmtree(pycache)
+        tree.chmod(0o555)
+        without = import_from(tree, modules, interpreter)
+    finally:
+        make_writable(tree)
+
+    # THEN the deployed modules load without compiling, and the probe does see compiling when it happens
+    assert deployed["compiled"] == []
+    assert deployed["loaded"] == {
+        "writer.handler": str(tree / "writer" / "handler.py"),
+        "writer.sub.util": str(tree / "writer" / "sub" / "util.py"),
+    }
+    assert sorted(without["compiled"]) == [
+        str(tree / "writer" / "__init__.py"),
+        str(tree / "writer" / "handler.py"),
+        str(tree / "writer" / "sub" / "util.py"),
+    ]
+
+
+def test_a_source_that_does_not_compile_fails_the_code_package(source: Path, tmp_path: Path) -> None:
+    (source / "broken.py").write_text("def broken(:\n")
+
+    with pytest.raises(
+        build_package.BuildError, match=r"do not compile with Python 3\.13: \['writer/broken\.py'\]"
+    ):
+        build_package.build_code(source, "writer", tmp_path / "writer.zip")
+    assert not (tmp_path / "writer.zip").exists()
+
+
+def test_byte_code_is_compiled_for_the_runtime_not_the_build_interpreter(
+    source: Path, tmp_path: Path
+) -> None:
+    try:
+        interpreter = build_package.runtime_interpreter("python3.12")
+    except build_package.BuildError:
+        pytest.skip("no Python 3.12 on this machine")
+
+    out = build_package.build_code(source, "writer", tmp_path / "writer.zip", runtime="python3.12")
+
+    magic = subprocess.run(
+        [
+            interpreter,
+            "-c",
+            "import importlib.util, sys; sys.stdout.write(importlib.util.MAGIC_NUMBER.hex())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    with zipfile.ZipFile(out) as archive:
+        pyc = archive.read(cached("writer/handler.py", "cpython-312"))
+        assert not [name for name in archive.namelist() if CACHE_TAG in name]
+    assert pyc[:4].hex() == magic
+
+
+def test_runtime_interpreter_prefers_the_running_one_when_it_matches() -> None:
+    running = f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+    assert build_package.runtime_interpreter(running) == sys.executable
+
+
+def test_a_missing_runtime_interpreter_names_the_runtime_and_how_to_provide_one(
+    monkeypatch: pytest.MonkeyPatch, source: Path, tmp_path: Path
+) -> None:
+    # GIVEN a runtime other than the tests' own Python, and no interpreter of it on PATH or in pyenv
+    version = "3.11" if sys.version_info[:2] != (3, 11) else "3.12"
+    monkeypatch.setattr(build_package.shutil, "which", lambda name: None)
+    monkeypatch.setattr(build_package, "_pyenv_interpreters", lambda version: [])
+
+    with pytest.raises(build_package.BuildError) as raised:
+        build_package.build_code(source, "writer", tmp_path / "writer.zip", runtime=f"python{version}")
+
+    message = str(raised.value)
+    assert f"runtime python{version} needs a Python {version} interpreter" in message
+    assert f'build_python = "python{version}"' in message
+    assert f"install Python {version}" in message
+
+
+def test_a_code_spec_names_its_runtime(source: Path, tmp_path: Path) -> None:
+    spec = {"kind": "code", "source": str(source), "prefix": "writer", "out": str(tmp_path / "x.zip")}
+
+    with pytest.raises(build_package.BuildError, match="runtime is required"):
+        build_package.build(spec)
+
+
+@pytest.mark.slow
+def test_the_layer_imports_from_its_read_only_tree_without_compiling(tmp_path: Path) -> None:
+    out = build_package.build_layer(REQUIREMENTS, RUNTIME, "x86_64", tmp_path / "layer.zip")
+    tree = unzip_read_only(out, tmp_path / "opt")
+    modules = ["aws_lambda_powertools.logging", "pynamodb.models", "aws_xray_sdk.core", "wrapt"]
+    try:
+        imported = import_from(tree / "python", modules, build_package.runtime_interpreter(RUNTIME))
+    finally:
+        make_writable(tree)
+
+    assert imported["compiled"] == []
+    assert all(str(path).startswith(str(tree / "python")) for path in imported["loaded"].values())
+
+
+def test_a_third_party_file_that_does_not_compile_ships_without_byte_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a layer's files, one of them a template named .py that no Python compiles
+    (tmp_path / "module.py").write_text("VALUE = 1\n")
+    (tmp_path / "template.py").write_text("{{ name }} = (\n")
+    entries: dict[str, bytes | Path] = {
+        "python/module.py": tmp_path / "module.py",
+        "python/template.py": tmp_path / "template.py",
+    }
+
+    compiled = build_package.compile_entries(entries, RUNTIME, build_package.LAYER_ROOT, strict=False)
+
+    assert sorted(compiled) == [cached("python/module.py")]
+    assert "python/template.py" in capsys.readouterr().err
