@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 import sys
-import textwrap
 import threading
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from local.runtime import FunctionConfig, LambdaRunner, RuntimeInterpreters, UnsupportedRuntimeError
+from local.lambda_runtime.functions import FunctionConfig
+from local.lambda_runtime.interpreters import RuntimeInterpreters, UnsupportedRuntimeError
+from local.lambda_runtime.runner import LambdaRunner
+from tests.unit.local.conftest import package
 
 Deploy = Callable[..., str]
-
-
-def package(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, textwrap.dedent(text))
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -228,7 +220,7 @@ def test_timeout_kills_the_environment_and_the_next_invocation_starts_cold(
 def test_an_init_phase_longer_than_lambdas_limit_fails_the_invocation(
     runner: LambdaRunner, deploy: Deploy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("local.runtime.INIT_TIMEOUT_S", 0.5)
+    monkeypatch.setattr("local.lambda_runtime.environment.INIT_TIMEOUT_S", 0.5)
     arn = deploy({"app.py": "import time\ntime.sleep(30)\ndef handler(e, c):\n    return 1\n"})
 
     result = runner.invoke(arn, {})
