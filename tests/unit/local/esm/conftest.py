@@ -71,10 +71,10 @@ class Pipe:
     mapping_uuid: str
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def no_other_mappings(aws: Callable[[str], Any]) -> Iterator[None]:
-    # Every poller runs every mapping in the emulator, which the whole session shares: each test here starts
-    # and ends with none.
+    # Every poller runs every mapping in the emulator, which the whole session shares: each test that runs a
+    # poller or creates a mapping starts and ends with none. (Not autouse: the pure tests need no emulator.)
     def delete_all() -> None:
         for page in aws("lambda").get_paginator("list_event_source_mappings").paginate():
             for mapping in page["EventSourceMappings"]:
@@ -87,6 +87,7 @@ def no_other_mappings(aws: Callable[[str], Any]) -> Iterator[None]:
 
 @pytest.fixture
 def pipe(
+    no_other_mappings: None,
     aws: Callable[[str], Any],
     stream_table: Callable[[], tuple[str, str]],
     function: Callable[[], str],
@@ -139,7 +140,9 @@ def messages(aws: Callable[[str], Any]) -> Callable[[str], list[dict[str, Any]]]
 
 
 @pytest.fixture
-def run_poller(endpoint: str, tmp_path: Path) -> Iterator[Callable[..., StreamPoller]]:
+def run_poller(
+    no_other_mappings: None, endpoint: str, tmp_path: Path
+) -> Iterator[Callable[..., StreamPoller]]:
     started: list[StreamPoller] = []
 
     def start(invoker: FakeInvoker, **settings: Any) -> StreamPoller:
