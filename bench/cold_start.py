@@ -108,7 +108,8 @@ class ColdStartResult:
 def prepare_runtime(work_dir: Path) -> Path:
     """boto3 and its dependencies in a directory of their own, as the Lambda runtime ships them.
 
-    The list is the local stack's (local/lambda_runtime/runtime-requirements.txt), so both emulate the same runtime.
+    The list is the local stack's (local/lambda_runtime/runtime-requirements.txt), so both emulate the same
+    runtime.
     """
     requirements = RUNTIME_REQUIREMENTS.read_text()
     target = work_dir / "runtime"

@@ -24,18 +24,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 from local import patches
 from local.constants import HOST, ROOT
+from local.lifecycle import Lifecycle
 from local.processes import StopSignal, write_json
 
 STATE_FILE = "emulator.json"
 START_TIMEOUT_SECONDS = 60
 
 
-class Emulator:
+class Emulator(Lifecycle):
     """moto's server on 127.0.0.1, in a child process (default) or a thread; `port=0` picks a free port."""
 
     def __init__(self, port: int = 0, *, in_process: bool = False) -> None:
@@ -56,13 +56,14 @@ class Emulator:
     def endpoint(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def start(self) -> None:
+    def start(self) -> Self:
         if self._port is not None:
-            return
+            return self
         if self._in_process:
             self._start_thread()
         else:
             self._start_child()
+        return self
 
     def _start_thread(self) -> None:
         server = patches.patched_server(HOST, self._requested_port)
@@ -107,18 +108,6 @@ class Emulator:
         if state_dir is not None:
             state_dir.cleanup()
         self._port = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _write_state(state_dir: Path, emulator: Emulator) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Self
 
 from local import client
 from local.apigw.server import ApiFront
@@ -12,12 +13,13 @@ from local.constants import RUNTIMES_DIR
 from local.esm.poller import StreamPoller
 from local.lambda_runtime.interpreters import RuntimeInterpreters
 from local.lambda_runtime.runner import LambdaRunner
+from local.lifecycle import Lifecycle
 from local.processes import StopSignal, write_json
 
 SERVE_STATE = "serve.json"
 
 
-class Services:
+class Services(Lifecycle):
     """The Lambda runner, the API fronts and the stream poller for the emulator at `endpoint`.
 
     `api_ids` None serves every HTTP API found at start; the first gets `api_port` (0: any free port).
@@ -60,7 +62,7 @@ class Services:
             self.interpreters.python(runtime)
         return python_runtimes
 
-    def start(self) -> Services:
+    def start(self) -> Self:
         self.prepare_runtimes()
         for front in self.fronts:
             front.start()
@@ -72,12 +74,6 @@ class Services:
             front.stop()
         self.poller.stop()
         self.runner.close()
-
-    def __enter__(self) -> Services:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
 
 def serve(endpoint: str, api_ids: list[str] | None, port: int, state_dir: Path | None) -> int:

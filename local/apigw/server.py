@@ -38,7 +38,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 from local import client
 from local.apigw.access_log import AccessLog, request_values
@@ -51,11 +51,12 @@ from local.apigw.messages import INTERNAL, NOT_FOUND, ApiError, HttpRequest, Htt
 from local.apigw.routing import match_route, select_stage
 from local.constants import HOST
 from local.lambda_runtime.invoke import Invoker
+from local.lifecycle import Lifecycle
 
 log = logging.getLogger(__name__)
 
 
-class ApiFront:
+class ApiFront(Lifecycle):
     """Serves one HTTP API of the emulator on http://127.0.0.1:<port>, invoking functions via `invoker`."""
 
     def __init__(self, endpoint: str, api_id: str, invoker: Invoker, port: int = 0) -> None:
@@ -78,7 +79,7 @@ class ApiFront:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def start(self) -> ApiFront:
+    def start(self) -> Self:
         self._thread = threading.Thread(target=self._server.serve_forever, name="api-front", daemon=True)
         self._thread.start()
         return self
@@ -88,12 +89,6 @@ class ApiFront:
         self._server.server_close()
         self._invocations.close()
         self.access_log.close()
-
-    def __enter__(self) -> ApiFront:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def config(self) -> ApiConfig:
         with self._config_lock:

@@ -42,7 +42,6 @@ import logging
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 
 from botocore.config import Config
@@ -55,6 +54,7 @@ from local.esm.config import LATEST, MappingConfig, is_dynamodb_stream
 from local.esm.reader import ShardReader
 from local.esm.worker import PollingSettings, ShardWorker
 from local.lambda_runtime.invoke import Invoker
+from local.lifecycle import Lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ _CLIENT_CONFIG = Config(
 )
 
 
-class StreamPoller:
+class StreamPoller(Lifecycle):
     """Runs every DynamoDB stream event source mapping of the emulator at `endpoint` (see the module doc)."""
 
     def __init__(
@@ -97,13 +97,13 @@ class StreamPoller:
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self) -> Self:
         if self._stopping.is_set():
             raise RuntimeError("a stopped StreamPoller does not start again: create a new one")
-        if self._refresher is not None:
-            return
-        self._refresher = threading.Thread(target=self._refresh_loop, name="poller-mappings", daemon=True)
-        self._refresher.start()
+        if self._refresher is None:
+            self._refresher = threading.Thread(target=self._refresh_loop, name="poller-mappings", daemon=True)
+            self._refresher.start()
+        return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stops every thread; a batch whose invocation is running is given up once the invocation returns."""
@@ -122,18 +122,6 @@ class StreamPoller:
         stuck = [t.name for t in threads if t.is_alive()]
         if stuck:
             log.warning("poller threads still running after %.0fs (in an invocation): %s", timeout, stuck)
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def drain(self, timeout: float) -> bool:
         """Waits until the mappings have been re-read and every shard has nothing left to deliver: each

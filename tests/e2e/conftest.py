@@ -160,8 +160,14 @@ def _apply(
     def destroy() -> None:
         # Nothing but Terraform changed the resources, so reading them all back first would only take time.
         terraform(
-            ["destroy", "-auto-approve", "-input=false", "-refresh=false", f"-state={state_file}"]
-            + tf_vars(variables),
+            [
+                "destroy",
+                "-auto-approve",
+                "-input=false",
+                "-refresh=false",
+                f"-state={state_file}",
+                *tf_vars(variables),
+            ],
             env,
             log,
             directory,

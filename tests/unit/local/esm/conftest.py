@@ -48,6 +48,20 @@ class FakeInvoker:
         return [[pk(r) for r in event["Records"]] for _, event in self.calls]
 
 
+def fail_each_batch_once() -> Respond:
+    """A function that fails a batch the first time it gets it, and succeeds when that batch comes again."""
+    seen: set[str] = set()
+
+    def respond(records: list[dict[str, Any]]) -> InvokeResult:
+        key = ",".join(pk(r) for r in records)
+        if key in seen:
+            return InvokeResult()
+        seen.add(key)
+        return FAIL
+
+    return respond
+
+
 def wait_for(condition: Callable[[], bool]) -> None:
     deadline = time.monotonic() + DRAIN
     while not condition():

@@ -12,8 +12,13 @@ from typing import Any
 
 from local.esm.checkpoints import CHECKPOINT_FILE
 from local.esm.poller import StreamPoller
-from local.lambda_runtime.invoke import InvokeResult
-from tests.unit.local.esm.conftest import DRAIN, FAIL, FakeInvoker, Pipe, pk, sequence_of
+from tests.unit.local.esm.conftest import (
+    DRAIN,
+    FakeInvoker,
+    Pipe,
+    fail_each_batch_once,
+    sequence_of,
+)
 
 
 def test_event_holds_records_as_lambda_delivers_them(
@@ -129,16 +134,7 @@ def test_filter_criteria_drop_records_that_match_no_pattern(
     write(p.table, "vip-c", kind={"S": "drop"})
     write(p.table, "d", kind={"S": "drop"})
     # AND a function that fails every batch once: dropped records must not come back with the retry
-    failed: set[str] = set()
-
-    def fail_first_time(records: list[dict[str, Any]]) -> InvokeResult:
-        key = ",".join(pk(r) for r in records)
-        if key in failed:
-            return InvokeResult()
-        failed.add(key)
-        return FAIL
-
-    invoker = FakeInvoker(fail_first_time)
+    invoker = FakeInvoker(fail_each_batch_once())
 
     assert run_poller(invoker).drain(DRAIN)
 

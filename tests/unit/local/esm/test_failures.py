@@ -13,7 +13,15 @@ import pytest
 from local.esm.poller import StreamPoller
 from local.lambda_runtime.invoke import InvokeResult
 from tests.unit.local.conftest import unique
-from tests.unit.local.esm.conftest import DRAIN, FAIL, FakeInvoker, Pipe, pk, sequence_of
+from tests.unit.local.esm.conftest import (
+    DRAIN,
+    FAIL,
+    FakeInvoker,
+    Pipe,
+    fail_each_batch_once,
+    pk,
+    sequence_of,
+)
 
 
 def test_maximum_retry_attempts_then_on_failure_destination(
@@ -336,16 +344,7 @@ def test_per_shard_order_is_kept_across_failures(
     p = pipe(BatchSize=3)
     keys = [f"k{i:02d}" for i in range(20)]
     write(p.table, *keys)
-    seen: set[str] = set()
-
-    def fail_each_batch_once(records: list[dict[str, Any]]) -> InvokeResult:
-        key = ",".join(map(pk, records))
-        if key in seen:
-            return InvokeResult()
-        seen.add(key)
-        return FAIL
-
-    invoker = FakeInvoker(fail_each_batch_once)
+    invoker = FakeInvoker(fail_each_batch_once())
 
     assert run_poller(invoker).drain(DRAIN)
 
