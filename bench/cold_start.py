@@ -39,7 +39,7 @@ from bench.stats import BUILD_DIR, REPO_ROOT, base_interpreter, median
 
 WORK_DIR = BUILD_DIR / "cold_start"
 # The packages Lambda's python runtime provides (never packaged, see lambda_src/requirements.txt).
-RUNTIME_REQUIREMENTS = REPO_ROOT / "local" / "runtime-requirements.txt"
+RUNTIME_REQUIREMENTS = REPO_ROOT / "local" / "lambda_runtime" / "runtime-requirements.txt"
 HANDLER_MODULES = {"writer": "writer.handler", "consumer": "consumer.handler"}
 MODES = ("cached", "as_deployed")
 IMPORTTIME_TOP = 8
@@ -108,7 +108,8 @@ class ColdStartResult:
 def prepare_runtime(work_dir: Path) -> Path:
     """boto3 and its dependencies in a directory of their own, as the Lambda runtime ships them.
 
-    The list is the local stack's (local/runtime-requirements.txt), so both emulate the same runtime.
+    The list is the local stack's (local/lambda_runtime/runtime-requirements.txt), so both emulate the same
+    runtime.
     """
     requirements = RUNTIME_REQUIREMENTS.read_text()
     target = work_dir / "runtime"

@@ -224,7 +224,8 @@ def mapping_settings(lambda_client: Any, function: str) -> tuple[float, int]:
 
 
 def measure(stack: Stack, requests: int = 200, rate: float = 20.0) -> E2ELatencyResult:
-    from local import ACCESS_KEY, REGION, SECRET_KEY, client
+    from local import client
+    from local.constants import ACCESS_KEY, REGION, SECRET_KEY
 
     window, batch_size = mapping_settings(client("lambda", stack.emulator_endpoint), stack.consumer_function)
     sign = sigv4_signer(ACCESS_KEY, SECRET_KEY, REGION) if stack.authorization == "AWS_IAM" else None
@@ -260,9 +261,10 @@ def stack_from_state(state: dict[str, Any]) -> Stack:
 def _running_stack() -> dict[str, Any] | None:
     """The state of a stack `make up` left running, if its processes are still there."""
     from local import stack
+    from local.constants import STATE_DIR
 
-    state_file = stack.STATE_DIR / stack.STACK_STATE
-    serve_pid = stack.STATE_DIR / "serve.pid"
+    state_file = STATE_DIR / stack.STACK_STATE
+    serve_pid = STATE_DIR / "serve.pid"
     if not (state_file.exists() and serve_pid.exists()):
         return None
     try:

@@ -1,7 +1,8 @@
 """The local stack: moto's server as the AWS emulator, plus a Lambda runner, an API front and a stream poller.
 
-The emulator accepts any credentials; the local stack uses one fixed, obviously fake set so that SigV4
-signatures made by clients (and checked by the API front) agree on a secret.
+Layout, by role: `emulator` and `patches` (moto), `lambda_runtime` (running functions), `esm` (event source
+mappings), `apigw` (the HTTP API front), `services` (all three in one process), and the command line: `cli`,
+`stack` (up/down), `terraform`, `processes`, `logs`. Shared names are in `constants`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-REGION = "us-east-1"
-ACCESS_KEY = "testing"
-SECRET_KEY = "testing"  # noqa: S105 - the emulator's well-known test secret, not a credential
-# moto's default account: every ARN the emulator hands out carries it.
-ACCOUNT_ID = "123456789012"
+from local.constants import ACCESS_KEY, REGION, SECRET_KEY
+
+__all__ = ["client"]
 
 
 def client(service: str, endpoint: str, config: Config | None = None) -> Any:

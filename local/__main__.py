@@ -1,7 +1,7 @@
-"""`python -m local up|down|serve|logs`: see local.stack."""
+"""`python -m local up|down|serve|logs`: see local.cli."""
 
 import sys
 
-from local.stack import main
+from local.cli import main
 
 sys.exit(main())

@@ -19,31 +19,29 @@ import argparse
 import json
 import logging
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from types import FrameType, TracebackType
 from typing import Self
 
 from local import patches
+from local.constants import HOST, ROOT
+from local.lifecycle import Lifecycle
+from local.processes import StopSignal, write_json
 
-HOST = "127.0.0.1"
 STATE_FILE = "emulator.json"
 START_TIMEOUT_SECONDS = 60
-REPO = Path(__file__).resolve().parents[1]
 
 
-class Emulator:
+class Emulator(Lifecycle):
     """moto's server on 127.0.0.1, in a child process (default) or a thread; `port=0` picks a free port."""
 
     def __init__(self, port: int = 0, *, in_process: bool = False) -> None:
         self._requested_port = port
         self._in_process = in_process
-        self._server: object | None = None
+        self._server: patches.MotoServer | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._state_dir: tempfile.TemporaryDirectory[str] | None = None
         self._port: int | None = None
@@ -58,19 +56,17 @@ class Emulator:
     def endpoint(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def start(self) -> None:
+    def start(self) -> Self:
         if self._port is not None:
-            return
+            return self
         if self._in_process:
             self._start_thread()
         else:
             self._start_child()
+        return self
 
     def _start_thread(self) -> None:
-        patches.apply()
-        from moto.server import ThreadedMotoServer
-
-        server = ThreadedMotoServer(ip_address=HOST, port=self._requested_port, verbose=False)
+        server = patches.patched_server(HOST, self._requested_port)
         server.start()  # returns once the socket is bound and listening
         self._server = server
         self._port = server.get_host_and_port()[1]
@@ -81,10 +77,10 @@ class Emulator:
         command = [sys.executable, "-m", "local.emulator", "--port", str(self._requested_port)]
         self._process = subprocess.Popen(
             [*command, "--state-dir", self._state_dir.name],
-            cwd=REPO,
+            cwd=ROOT,
             env={
                 **os.environ,
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             },
             stdout=subprocess.DEVNULL,
         )
@@ -99,7 +95,7 @@ class Emulator:
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:
-            server.stop()  # type: ignore[attr-defined]
+            server.stop()
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             process.terminate()
@@ -113,25 +109,10 @@ class Emulator:
             state_dir.cleanup()
         self._port = None
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 def _write_state(state_dir: Path, emulator: Emulator) -> Path:
-    state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / STATE_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "port": emulator.port, "endpoint": emulator.endpoint}))
-    tmp.replace(path)  # readers never see a half-written file
+    write_json(path, {"pid": os.getpid(), "port": emulator.port, "endpoint": emulator.endpoint})
     return path
 
 
@@ -147,21 +128,13 @@ def main(argv: list[str] | None = None) -> int:
         # One line per request would drown `make up`'s output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-    stopping = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
+    stop_signal = StopSignal()
     emulator = Emulator(port=args.port, in_process=True)
     emulator.start()
     state_file = _write_state(args.state_dir, emulator) if args.state_dir else None
     print(f"emulator: moto's server listening on {emulator.endpoint}", flush=True)
     try:
-        while not stopping.wait(1.0):
-            pass
+        stop_signal.wait()
     finally:
         emulator.stop()
         if state_file is not None:

@@ -1,5 +1,8 @@
 """Every change the local stack makes to moto's behaviour, in one place, pinned to one moto version.
 
+Nothing else in local/ imports moto: what it needs from moto (the server, the event-pattern matcher) it gets
+from here, after the version check, so that a moto upgrade is met in this one file.
+
 Each patch replaces one attribute of a moto class or module. `apply()` refuses to run on any other moto
 version, and refuses to patch an attribute that does not exist, so an upgrade of moto fails loudly here
 instead of quietly bringing back the behaviour a patch removed. To add a patch: write the replacement below
@@ -14,7 +17,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode
 
 MOTO_VERSION = "5.2.5"
@@ -39,7 +42,7 @@ _originals: dict[tuple[int, str], Any] = {}
 def _no_dynamodb_stream_hook(self: Any, function_arn: str, items: list[Any], source: str) -> str:
     # moto calls this from StreamShard.add on every write, for every mapping of the table, and empties the
     # shard when it returns something truthy. Returning "" makes the write only append the record, so the
-    # stream keeps every record for the DynamoDB Streams API, where local.poller reads them with the mapping's
+    # stream keeps every record for the DynamoDB Streams API, where local.esm reads them with the mapping's
     # semantics.
     return ""
 
@@ -197,3 +200,34 @@ def apply() -> None:
     check_version()
     for patch in _patches():
         install(patch)
+
+
+class EventMatcher(Protocol):
+    def matches_event(self, event: Any) -> bool: ...
+
+
+def event_pattern(pattern: str) -> EventMatcher:
+    """moto's EventBridge event-pattern matcher for `pattern` (Lambda event filtering uses the same pattern
+    language). Raises when moto rejects the pattern."""
+    check_version()
+    from moto.events.models import EventPattern
+
+    matcher: EventMatcher = EventPattern.load(pattern)
+    return matcher
+
+
+class MotoServer(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def get_host_and_port(self) -> tuple[str, int]: ...
+
+
+def patched_server(host: str, port: int) -> MotoServer:
+    """moto's threaded server on `host`:`port` (0: a free port), with every patch installed; not started."""
+    apply()
+    from moto.server import ThreadedMotoServer
+
+    server: MotoServer = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    return server

@@ -33,9 +33,10 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local import ACCESS_KEY, REGION, SECRET_KEY
+from local.constants import ACCESS_KEY, REGION, SECRET_KEY
 from local.emulator import Emulator
-from local.stack import Services, terraform, terraform_env, tf_vars
+from local.services import Services
+from local.terraform import apply, outputs, terraform, terraform_env, tf_vars
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -154,26 +155,30 @@ def _apply(
 ) -> tuple[dict[str, Any], Callable[[], None]]:
     env = terraform_env(state_dir)
     log = state_dir / "terraform.log"
-    state = f"-state={state_dir / 'terraform.tfstate'}"
-    all_vars = tf_vars(variables)
+    state_file = state_dir / "terraform.tfstate"
 
     def destroy() -> None:
         # Nothing but Terraform changed the resources, so reading them all back first would only take time.
         terraform(
-            ["destroy", "-auto-approve", "-input=false", "-refresh=false", state, *all_vars],
+            [
+                "destroy",
+                "-auto-approve",
+                "-input=false",
+                "-refresh=false",
+                f"-state={state_file}",
+                *tf_vars(variables),
+            ],
             env,
             log,
             directory,
         )
 
-    terraform(["init", "-input=false"], env, log, directory)
     try:
-        terraform(["apply", "-auto-approve", "-input=false", state, *all_vars], env, log, directory)
+        apply(env, log, state_file, variables, directory)
     except Exception:
         destroy()
         raise
-    outputs = json.loads(terraform(["output", "-json", state], env, log, directory))
-    return {key: value["value"] for key, value in outputs.items()}, destroy
+    return outputs(env, log, state_file, directory), destroy
 
 
 def _planner(directory: Path, state_dir: Path, variables: dict[str, str]) -> Callable[[], tuple[int, str]]:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from local.poller import StreamPoller
+from local.esm.poller import StreamPoller
 from tests.e2e.conftest import PATIENCE_S, TARGET, Stack, eventually
 
 pytestmark = pytest.mark.e2e

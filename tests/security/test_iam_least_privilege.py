@@ -32,9 +32,10 @@ from typing import Any
 
 import pytest
 
-from local import ACCESS_KEY, ACCOUNT_ID, REGION, SECRET_KEY, client
+from local import client
+from local.constants import ACCESS_KEY, ACCOUNT_ID, REGION, SECRET_KEY
 from local.emulator import Emulator
-from local.stack import terraform, terraform_env
+from local.terraform import terraform, terraform_env
 from tests.e2e.conftest import _apply
 from tests.security.iam_database import findings
 from tests.security.iam_policies import (

@@ -4,6 +4,7 @@ resources (a table with a stream, a function) that tests create in it through th
 from __future__ import annotations
 
 import io
+import textwrap
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -25,11 +26,17 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def dummy_zip() -> bytes:
+def package(files: dict[str, str]) -> bytes:
+    """A zip of {path: source}, each source dedented."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.py", "def handler(event, context):\n    return None\n")
+        for name, text in files.items():
+            archive.writestr(name, textwrap.dedent(text))
     return buffer.getvalue()
+
+
+def dummy_zip() -> bytes:
+    return package({"index.py": "def handler(event, context):\n    return None\n"})
 
 
 @pytest.fixture(scope="session")

@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 import sys
-import textwrap
 import threading
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
-from local.runtime import FunctionConfig, LambdaRunner, RuntimeInterpreters, UnsupportedRuntimeError
+from local.lambda_runtime.functions import FunctionConfig, split_qualifier
+from local.lambda_runtime.interpreters import RuntimeInterpreters, UnsupportedRuntimeError
+from local.lambda_runtime.runner import LambdaRunner
+from tests.unit.local.conftest import package
 
 Deploy = Callable[..., str]
-
-
-def package(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, textwrap.dedent(text))
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -228,7 +221,7 @@ def test_timeout_kills_the_environment_and_the_next_invocation_starts_cold(
 def test_an_init_phase_longer_than_lambdas_limit_fails_the_invocation(
     runner: LambdaRunner, deploy: Deploy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("local.runtime.INIT_TIMEOUT_S", 0.5)
+    monkeypatch.setattr("local.lambda_runtime.environment.INIT_TIMEOUT_S", 0.5)
     arn = deploy({"app.py": "import time\ntime.sleep(30)\ndef handler(e, c):\n    return 1\n"})
 
     result = runner.invoke(arn, {})
@@ -443,3 +436,77 @@ def test_a_custom_log_group_from_logging_config_is_used() -> None:
     assert FunctionConfig.from_get_function({"Configuration": configuration, "Code": code}).log_group == (
         "/aws/lambda/fn"
     )
+
+
+VERSIONED = """
+    import os
+
+    def handler(event, context):
+        return {"code": "{code}", "version": os.environ["AWS_LAMBDA_FUNCTION_VERSION"],
+                "invoked_arn": context.invoked_function_arn}
+"""
+
+
+def test_version_and_alias_qualified_arns_run_that_version(
+    runner: LambdaRunner, deploy: Deploy, aws: Callable[[str], Any]
+) -> None:
+    # GIVEN version 1 published with an alias, then $LATEST changed
+    arn = deploy({"app.py": VERSIONED.replace("{code}", "one")})
+    lambda_ = aws("lambda")
+    version = lambda_.publish_version(FunctionName=arn)["Version"]
+    lambda_.create_alias(FunctionName=arn, Name="live", FunctionVersion=version)
+    lambda_.update_function_code(
+        FunctionName=arn, ZipFile=package({"app.py": VERSIONED.replace("{code}", "two")})
+    )
+
+    latest = runner.invoke(arn, {})
+    by_version = runner.invoke(f"{arn}:{version}", {})
+    by_alias = runner.invoke(f"{arn}:live", {})
+
+    assert (latest.payload["code"], latest.payload["version"], latest.executed_version) == (
+        "two",
+        "$LATEST",
+        "$LATEST",
+    )
+    assert (by_version.payload["code"], by_version.payload["version"], by_version.executed_version) == (
+        "one",
+        version,
+        version,
+    )
+    assert (by_alias.payload["code"], by_alias.executed_version) == ("one", version)
+    # The handler's context names the ARN it was invoked by, as on AWS.
+    assert by_alias.payload["invoked_arn"] == f"{arn}:live"
+
+
+def test_an_unknown_qualifier_cannot_be_run(runner: LambdaRunner, deploy: Deploy) -> None:
+    arn = deploy({"app.py": COUNTER})
+
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        runner.invoke(f"{arn}:nope", {})
+
+
+@pytest.mark.parametrize(
+    ("function", "expected"),
+    [
+        (
+            "arn:aws:lambda:us-east-1:123456789012:function:fn",
+            ("arn:aws:lambda:us-east-1:123456789012:function:fn", None),
+        ),
+        (
+            "arn:aws:lambda:us-east-1:123456789012:function:fn:live",
+            ("arn:aws:lambda:us-east-1:123456789012:function:fn", "live"),
+        ),
+        (
+            "arn:aws:lambda:us-east-1:123456789012:function:fn:3",
+            ("arn:aws:lambda:us-east-1:123456789012:function:fn", "3"),
+        ),
+        ("fn", ("fn", None)),
+        ("fn:live", ("fn", "live")),
+        ("123456789012:function:fn:$LATEST", ("123456789012:function:fn", "$LATEST")),
+        ("123456789012:function:fn", ("123456789012:function:fn", None)),
+    ],
+)
+def test_the_qualifier_is_split_from_any_form_of_function_name(
+    function: str, expected: tuple[str, str | None]
+) -> None:
+    assert split_qualifier(function) == expected

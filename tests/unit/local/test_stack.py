@@ -9,18 +9,19 @@ from pathlib import Path
 import pytest
 
 from local import stack
+from local.processes import spawn, wait_for_state
 
 
 def test_down_stops_the_background_processes_and_removes_the_state_dir(tmp_path: Path) -> None:
     state_dir = tmp_path / ".local"
     state_dir.mkdir()
     log_path = state_dir / "emulator.log"
-    process = stack._spawn(
+    process = spawn(
         [sys.executable, "-m", "local.emulator", "--port", "0", "--state-dir", str(state_dir)],
         log_path,
         state_dir / "emulator.pid",
     )
-    state = stack._wait_for_state(state_dir / "emulator.json", process, log_path, "emulator")
+    state = wait_for_state(state_dir / "emulator.json", process, log_path, "emulator")
     assert state["endpoint"].startswith("http://127.0.0.1:")
     assert os.getpgid(process.pid) == process.pid  # its own session: `make up` returning leaves it running
 

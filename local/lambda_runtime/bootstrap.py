@@ -1,12 +1,12 @@
 """The runtime inside one local Lambda execution environment: the counterpart of Lambda's Python bootstrap.
 
-local.runtime starts it with the function's interpreter as
+local.lambda_runtime.environment starts it with the function's interpreter as
 
     python -I -u bootstrap.py CONTROL_IN_FD CONTROL_OUT_FD OPT_DIR
 
 in the unpacked code directory (LAMBDA_TASK_ROOT), with the function's environment. It imports the handler
 once (the init phase), then serves one invocation per line read from CONTROL_IN_FD, answering each on
-CONTROL_OUT_FD. stdout and stderr stay the function's own: local.runtime turns them into log events.
+CONTROL_OUT_FD. stdout and stderr stay the function's own: the runner turns them into log events.
 After each invocation it writes an end marker to stdout, so that the runner knows every line the invocation
 printed has been read before it closes the invocation's log with END and REPORT.
 

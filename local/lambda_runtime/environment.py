@@ -1,14 +1,8 @@
-"""Local Lambda execution: runs the packages deployed to the emulator the way Lambda runs them.
+"""An execution environment: one process of the function's runtime running the handler, as Lambda runs it.
 
-`LambdaRunner.invoke(function_arn, payload)` reads the function's configuration from the emulator's Lambda
-API, downloads the code and layer zips from their `Location` URLs (the deployed package, not the source tree),
-unpacks them (code as LAMBDA_TASK_ROOT, layers merged in order as /opt), and runs the handler in an execution
-environment: a separate process of the function's runtime version (see `RuntimeInterpreters`), started by
-`local/bootstrap.py` with the function's environment variables plus Lambda's own and the emulator's endpoint
-and credentials. Environments stay warm between invocations and are reused one invocation at a time;
-concurrent invocations get environments of their own; a configuration or code change retires the old ones.
-
-As in Lambda:
+The process runs local/lambda_runtime/bootstrap.py with the function's environment variables plus Lambda's
+own and the emulator's endpoint and credentials; it imports the handler once (init) and then serves one
+invocation at a time, over two pipes. As in Lambda:
 - the timeout is enforced: the environment is killed, the invocation fails with `Sandbox.Timedout`, and the
   next invocation starts a new environment (cold start);
 - the handler's stdout and stderr become log events in `/aws/lambda/<name>` (the function's log group, which
@@ -16,45 +10,34 @@ As in Lambda:
   stream per environment, framed by START / END / REPORT lines;
 - handler, import and serialisation errors come back in Lambda's error shape.
 
-Not emulated: memory limits (reported in REPORT, not enforced), reserved concurrency, provisioned concurrency,
-aliases' routing configuration, extensions, SnapStart and container images.
+Not emulated: memory limits (reported in REPORT, not enforced), extensions, SnapStart and container images.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import fcntl
-import hashlib
 import json
 import logging
 import math
 import os
 import queue
-import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import threading
 import time
-import urllib.request
 import uuid
-import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from local import ACCESS_KEY, REGION, SECRET_KEY, client
-from local.invoke import InvokeResult
+from local.constants import ACCESS_KEY, HOST, REGION, SECRET_KEY
+from local.lambda_runtime.functions import FunctionConfig
+from local.lambda_runtime.invoke import InvokeResult
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
-RUNTIME_REQUIREMENTS = Path(__file__).resolve().parent / "runtime-requirements.txt"
 # Lambda's init phase may take at most 10 s; a slower init fails the invocation.
 INIT_TIMEOUT_S = 10.0
 # PutLogEvents accepts at most 10,000 events and 1 MiB per call (26 bytes of overhead per event).
@@ -63,116 +46,7 @@ _MAX_BYTES_PER_PUT = 1_048_576
 _MAX_EVENT_BYTES = 256 * 1024 - 26
 
 
-@dataclass(frozen=True)
-class FunctionConfig:
-    """The parts of a function's configuration that shape its execution environment."""
-
-    arn: str
-    name: str
-    version: str
-    runtime: str
-    handler: str
-    timeout_s: int
-    memory_mb: int
-    environment: dict[str, str]
-    code_sha256: str
-    code_location: str
-    layers: tuple[str, ...]
-    tracing: str
-    log_group: str
-
-    def fingerprint(self) -> str:
-        fields = {k: v for k, v in self.__dict__.items() if k != "code_location"}
-        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
-
-    @classmethod
-    def from_get_function(cls, response: dict[str, Any]) -> FunctionConfig:
-        config = response["Configuration"]
-        return cls(
-            arn=config["FunctionArn"],
-            name=config["FunctionName"],
-            version=config.get("Version", "$LATEST"),
-            runtime=config.get("Runtime", ""),
-            handler=config.get("Handler", ""),
-            timeout_s=int(config.get("Timeout", 3)),
-            memory_mb=int(config.get("MemorySize", 128)),
-            environment=dict(config.get("Environment", {}).get("Variables", {})),
-            code_sha256=config.get("CodeSha256", ""),
-            code_location=response.get("Code", {}).get("Location", ""),
-            layers=tuple(layer["Arn"] for layer in config.get("Layers", [])),
-            tracing=config.get("TracingConfig", {}).get("Mode", "PassThrough"),
-            # LoggingConfig.LogGroup names a custom log group; Lambda's default is /aws/lambda/<name>.
-            log_group=(config.get("LoggingConfig") or {}).get("LogGroup")
-            or f"/aws/lambda/{config['FunctionName']}",
-        )
-
-
-class RuntimeInterpreters:
-    """The interpreter of each Lambda Python runtime: a virtualenv of that Python version holding only what
-    the Lambda runtime provides (boto3 and botocore, pinned in local/runtime-requirements.txt), so that a
-    package missing from the function's code and layers fails to import here as it would on AWS.
-
-    Virtualenvs are created on first use under `root` (one per runtime) and reused afterwards; creation is
-    serialised with a file lock, so concurrent test sessions and `make up` can share them.
-    """
-
-    def __init__(self, root: Path, requirements: Path = RUNTIME_REQUIREMENTS) -> None:
-        self.root = root
-        self.requirements = requirements
-
-    def python(self, runtime: str) -> Path:
-        if not runtime.startswith("python3."):
-            raise UnsupportedRuntimeError(f"the local runner runs Python runtimes only, not {runtime!r}")
-        minor = runtime.removeprefix("python")
-        venv = self.root / runtime
-        python = venv / "bin" / "python"
-        stamp = venv / ".installed"
-        wanted = hashlib.sha256(self.requirements.read_bytes()).hexdigest()
-        if stamp.exists() and stamp.read_text() == wanted:
-            return python
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / f".{runtime}.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if stamp.exists() and stamp.read_text() == wanted:
-                return python
-            found = subprocess.run(
-                [str(ROOT / "scripts" / "find-python.sh"), minor], check=False, capture_output=True, text=True
-            )
-            if found.returncode != 0:
-                raise UnsupportedRuntimeError(
-                    f"{runtime} needs a Python {minor} interpreter: {found.stderr.strip()}"
-                )
-            base = found.stdout.strip()
-            log.info("creating the %s runtime environment in %s with %s", runtime, venv, base)
-            shutil.rmtree(venv, ignore_errors=True)
-            subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
-            # pip from the local stack's own interpreter installs into the runtime virtualenv, so the runtime
-            # holds no pip either, as in Lambda.
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "--python",
-                    str(python),
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "--no-deps",
-                    "--requirement",
-                    str(self.requirements),
-                ],
-                check=True,
-            )
-            stamp.write_text(wanted)
-        return python
-
-
-class UnsupportedRuntimeError(Exception):
-    """The function's runtime cannot run here: not Python, or no interpreter of its version."""
-
-
-class _LogStream:
+class LogStream:
     """One execution environment's log stream: lines are buffered with their time and sent by `flush()`."""
 
     def __init__(self, logs: Any, group: str, name: str) -> None:
@@ -224,13 +98,15 @@ def _batches(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 @dataclass
-class _Outcome:
+class InvocationOutcome:
+    """An invocation's result, and whether its environment can serve the next invocation."""
+
     result: InvokeResult
     reusable: bool
 
 
 class ExecutionEnvironment:
-    """A process running local/bootstrap.py for one function configuration, one invocation at a time."""
+    """A process running bootstrap.py for one function configuration, one invocation at a time."""
 
     def __init__(
         self,
@@ -247,7 +123,7 @@ class ExecutionEnvironment:
         self._opt_dir = opt_dir
         self._endpoint = endpoint
         day = datetime.now(UTC).strftime("%Y/%m/%d")
-        self.log = _LogStream(logs, config.log_group, f"{day}/[{config.version}]{uuid.uuid4().hex}")
+        self.log = LogStream(logs, config.log_group, f"{day}/[{config.version}]{uuid.uuid4().hex}")
         self._process: subprocess.Popen[bytes] | None = None
         self._control_in: IO[str] | None = None
         self._responses: queue.Queue[dict[str, Any] | None] = queue.Queue()
@@ -278,8 +154,8 @@ class ExecutionEnvironment:
                 "AWS_CONFIG_FILE": os.devnull,
                 "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
                 "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-                "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
-                "_AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1",
+                "AWS_XRAY_DAEMON_ADDRESS": f"{HOST}:2000",
+                "_AWS_XRAY_DAEMON_ADDRESS": HOST,
                 "_AWS_XRAY_DAEMON_PORT": "2000",
                 "_HANDLER": config.handler,
                 "LAMBDA_TASK_ROOT": str(self._task_root),
@@ -413,7 +289,13 @@ class ExecutionEnvironment:
         self.log.add(f"END RequestId: {request_id}\n")
         self.log.add("\t".join(parts) + "\t\n")
 
-    def invoke(self, payload: Any, request_id: str, invoked_arn: str) -> _Outcome:
+    def _failed(self, request_id: str, error: dict[str, Any], reusable: bool = False) -> InvocationOutcome:
+        result = InvokeResult(error=error, request_id=request_id, executed_version=self.config.version)
+        return InvocationOutcome(result, reusable=reusable)
+
+    def invoke(self, payload: Any, request_id: str, invoked_arn: str) -> InvocationOutcome:
+        """Runs one invocation (starting the process first when it is cold); `invoked_arn` is the ARN the
+        caller invoked, as the handler's context reports it."""
         config = self.config
         cold = not self.alive
         if cold:
@@ -436,7 +318,7 @@ class ExecutionEnvironment:
                 )
                 self._report(request_id, init_started, status="error")
                 self.kill()
-                return _failed(request_id, error)
+                return self._failed(request_id, error)
             self._wait_end_marker("init")
             self._init_ms = (time.monotonic() - init_started) * 1000
 
@@ -463,7 +345,7 @@ class ExecutionEnvironment:
             self.log.add(f"{stamp} {request_id} {message}\n")
             self._report(request_id, started, status="timeout")
             self.kill()
-            return _failed(request_id, _platform_error("Sandbox.Timedout", request_id, message))
+            return self._failed(request_id, _platform_error("Sandbox.Timedout", request_id, message))
         except (BrokenPipeError, OSError):
             response = None
 
@@ -473,19 +355,17 @@ class ExecutionEnvironment:
             self._report(request_id, started, status="error")
             self.kill()
             message = f"Runtime exited with error: exit status {code}"
-            return _failed(request_id, _platform_error("Runtime.ExitError", request_id, message))
+            return self._failed(request_id, _platform_error("Runtime.ExitError", request_id, message))
 
         self._wait_end_marker(request_id)
         self._report(request_id, started)
         self.log.flush()
         if "error" in response:  # the handler raised: the environment stays warm, as in Lambda
-            return _failed(request_id, response["error"], reusable=True)
-        result = InvokeResult(payload=json.loads(response["payload"]), request_id=request_id)
-        return _Outcome(result, reusable=True)
-
-
-def _failed(request_id: str, error: dict[str, Any], reusable: bool = False) -> _Outcome:
-    return _Outcome(InvokeResult(payload=None, error=error, request_id=request_id), reusable=reusable)
+            return self._failed(request_id, response["error"], reusable=True)
+        result = InvokeResult(
+            payload=json.loads(response["payload"]), request_id=request_id, executed_version=config.version
+        )
+        return InvocationOutcome(result, reusable=True)
 
 
 def _platform_error(error_type: str, request_id: str, message: str) -> dict[str, Any]:
@@ -506,137 +386,3 @@ def _init_failure(ready: dict[str, Any] | None, request_id: str) -> dict[str, An
 def _trace_id() -> str:
     # Not sampled: the X-Ray SDK in the function records and sends nothing, as for an unsampled request.
     return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
-
-
-class _Pool:
-    """The environments of one function configuration; idle ones are reused most-recently-used first."""
-
-    def __init__(self, fingerprint: str) -> None:
-        self.fingerprint = fingerprint
-        self.idle: list[ExecutionEnvironment] = []
-        self.busy: set[ExecutionEnvironment] = set()
-
-
-class LambdaRunner:
-    """Invokes functions deployed to the emulator; implements local.invoke's Invoker protocol."""
-
-    def __init__(
-        self,
-        endpoint: str,
-        work_dir: Path,
-        interpreters: Callable[[str], Path] | None = None,
-    ) -> None:
-        self.endpoint = endpoint
-        self.work_dir = work_dir
-        self._python_for = interpreters or RuntimeInterpreters(ROOT / ".build" / "lambda-runtimes").python
-        self._lambda = client("lambda", endpoint)
-        self._logs = client("logs", endpoint)
-        self._pools: dict[str, _Pool] = {}
-        self._lock = threading.Lock()
-        self._unpack_lock = threading.Lock()
-        self._closed = False
-
-    def invoke(self, function_arn: str, payload: dict[str, Any]) -> InvokeResult:
-        """Run the function once; raises (ClientError, UnsupportedRuntimeError) if it cannot be run at all."""
-        config = FunctionConfig.from_get_function(self._lambda.get_function(FunctionName=function_arn))
-        environment = self._acquire(config) or self._new_environment(config)
-        outcome = environment.invoke(payload, str(uuid.uuid4()), function_arn)
-        self._release(environment, reusable=outcome.reusable)
-        return outcome.result
-
-    def close(self) -> None:
-        """Stop every execution environment and flush its logs."""
-        with self._lock:
-            self._closed = True
-            environments = [env for pool in self._pools.values() for env in (*pool.idle, *pool.busy)]
-            self._pools.clear()
-        for environment in environments:
-            environment.kill()
-
-    def __enter__(self) -> LambdaRunner:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def _acquire(self, config: FunctionConfig) -> ExecutionEnvironment | None:
-        retired: list[ExecutionEnvironment] = []
-        fingerprint = config.fingerprint()
-        with self._lock:
-            pool = self._pools.get(config.arn)
-            if pool is None or pool.fingerprint != fingerprint:
-                # A new configuration or code: environments of the old one finish their invocation, then go.
-                if pool is not None:
-                    retired = pool.idle
-                pool = self._pools[config.arn] = _Pool(fingerprint)
-            environment = None
-            while pool.idle and environment is None:
-                candidate = pool.idle.pop()
-                if candidate.alive:
-                    environment = candidate
-                else:
-                    retired.append(candidate)
-            if environment is not None:
-                pool.busy.add(environment)
-        for old in retired:
-            old.kill()
-        return environment
-
-    def _release(self, environment: ExecutionEnvironment, reusable: bool) -> None:
-        with self._lock:
-            pool = self._pools.get(environment.config.arn)
-            current = pool is not None and pool.fingerprint == environment.config.fingerprint()
-            if pool is not None and current:
-                pool.busy.discard(environment)
-            keep = reusable and current and not self._closed and environment.alive
-            if keep and pool is not None:
-                pool.idle.append(environment)
-        if not keep:
-            environment.kill()
-
-    def _new_environment(self, config: FunctionConfig) -> ExecutionEnvironment:
-        python = self._python_for(config.runtime)
-        task_root = self._unpacked("code", config.code_sha256, [config.code_location])
-        layer_locations = [self._layer_location(arn) for arn in config.layers]
-        layers_key = hashlib.sha256(json.dumps(layer_locations).encode()).hexdigest()
-        opt_dir = self._unpacked("opt", layers_key, [location for _, location in layer_locations])
-        environment = ExecutionEnvironment(config, python, task_root, opt_dir, self.endpoint, self._logs)
-        with self._lock:
-            pool = self._pools.get(config.arn)
-            if pool is not None and pool.fingerprint == config.fingerprint():
-                pool.busy.add(environment)
-        return environment
-
-    def _layer_location(self, layer_version_arn: str) -> tuple[str, str]:
-        # arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
-        name, version = layer_version_arn.split(":")[6:8]
-        layer = self._lambda.get_layer_version(LayerName=name, VersionNumber=int(version))
-        return layer["Content"]["CodeSha256"], layer["Content"]["Location"]
-
-    def _unpacked(self, kind: str, key: str, locations: list[str]) -> Path:
-        """The zips at `locations` extracted, in order, into one directory named after `key` (built once)."""
-        safe_key = base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest()).decode().rstrip("=")
-        target = self.work_dir / kind / safe_key
-        with self._unpack_lock:
-            if target.is_dir():
-                return target
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".staging-"))
-            for location in locations:
-                with urllib.request.urlopen(location, timeout=60) as response:  # noqa: S310 - http(s) URLs
-                    data = response.read()
-                _extract(data, staging)
-            staging.rename(target)
-        return target
-
-
-def _extract(data: bytes, target: Path) -> None:
-    with tempfile.TemporaryFile() as archive:
-        archive.write(data)
-        archive.seek(0)
-        with zipfile.ZipFile(archive) as zf:
-            for info in zf.infolist():
-                path = Path(zf.extract(info, target))  # extract() keeps members inside target
-                mode = (info.external_attr >> 16) & 0o777
-                if mode and not info.is_dir():
-                    path.chmod(mode)

@@ -2,10 +2,10 @@
 
 botocore computes the signature the client should have sent: the request is rebuilt with exactly the headers
 the client listed in SignedHeaders, its own X-Amz-Date, path, query and body, and signed with the secret of
-the access key it names. Only the local stack's credentials (local.ACCESS_KEY / SECRET_KEY) are known; any
-other access key is rejected as an invalid token. IAM policies (which principal may call execute-api:Invoke)
-are not evaluated: the local credentials stand for an administrator. Query-string (presigned URL) signatures
-are not accepted.
+the access key it names. Only the local stack's credentials (ACCESS_KEY / SECRET_KEY of local.constants)
+are known; any other access key is rejected as an invalid token. IAM policies (which principal may call
+execute-api:Invoke) are not evaluated: the local credentials stand for an administrator. Query-string
+(presigned URL) signatures are not accepted.
 """
 
 from __future__ import annotations

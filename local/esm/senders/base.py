@@ -1,20 +1,19 @@
-"""On-failure destinations of a DynamoDB stream event source mapping: the record Lambda sends, and sending it.
+"""What every on-failure destination sender shares: the discarded batch, the record Lambda sends about it,
+and the `Sender` protocol.
 
-Lambda sends metadata about the discarded records, not the records: the shard, the sequence range and the
-batch size, from which the records can be read again while the stream retains them.
+To SQS and SNS, Lambda sends metadata about the discarded records, not the records: the shard, the sequence
+range and the batch size, from which the records can be read again while the stream retains them. A sender
+gets the whole `DiscardedBatch`, so a destination that carries more (S3 keeps the invocation's payload too)
+builds its own document from it.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from local.invoke import InvokeResult
-
-log = logging.getLogger(__name__)
+from local.lambda_runtime.invoke import InvokeResult
 
 RETRY_ATTEMPTS_EXHAUSTED = "RetryAttemptsExhausted"
 RECORD_AGE_EXCEEDED = "RecordAgeExceeded"
@@ -40,9 +39,35 @@ class DiscardedBatch:
     condition: str
     invoke_count: int  # invocations whose event held these records
     last_result: InvokeResult | None  # the last of those invocations, if any
+    discarded_at: float  # epoch seconds
 
 
-def failure_record(batch: DiscardedBatch, now: float) -> dict[str, Any]:
+class Sender(Protocol):
+    def send(self, destination_arn: str, batch: DiscardedBatch) -> None:
+        """Delivers the failure record of `batch` to the destination; raises botocore's errors when the
+        destination service refuses or cannot be reached (retried), ValueError when `destination_arn` is not
+        one this sender can deliver to (not retried)."""
+        ...
+
+
+@dataclass(frozen=True)
+class DestinationArn:
+    """The parts of an on-failure destination's ARN that senders need."""
+
+    arn: str
+    service: str
+    account: str
+    resource: str
+
+    @classmethod
+    def parse(cls, arn: str) -> DestinationArn:
+        parts = arn.split(":", 5)  # arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE
+        if len(parts) < 6 or parts[0] != "arn":
+            raise ValueError(f"not an ARN: {arn!r}")
+        return cls(arn=arn, service=parts[2], account=parts[4], resource=parts[5])
+
+
+def failure_record(batch: DiscardedBatch) -> dict[str, Any]:
     """The JSON document Lambda sends to an SQS or SNS on-failure destination for a DynamoDB stream."""
     first, last = batch.records[0]["dynamodb"], batch.records[-1]["dynamodb"]
     request: dict[str, Any] = {
@@ -62,7 +87,7 @@ def failure_record(batch: DiscardedBatch, now: float) -> dict[str, Any]:
     record.update(
         {
             "version": "1.0",
-            "timestamp": iso_millis(now),
+            "timestamp": iso_millis(batch.discarded_at),
             "DDBStreamBatchInfo": {
                 "shardId": batch.shard_id,
                 "startSequenceNumber": first["SequenceNumber"],
@@ -75,25 +100,3 @@ def failure_record(batch: DiscardedBatch, now: float) -> dict[str, Any]:
         }
     )
     return record
-
-
-class Destinations:
-    """Sends failure records to SQS queues and SNS topics in the emulator, by ARN."""
-
-    def __init__(self, sqs: Any, sns: Any) -> None:
-        self._sqs = sqs
-        self._sns = sns
-
-    def send(self, destination_arn: str, document: dict[str, Any]) -> None:
-        body = json.dumps(document)
-        parts = destination_arn.split(":")  # arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE
-        if len(parts) < 6:
-            raise ValueError(f"not an ARN: {destination_arn!r}")
-        service, account, name = parts[2], parts[4], parts[5]
-        if service == "sqs":
-            url = self._sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-            self._sqs.send_message(QueueUrl=url, MessageBody=body)
-        elif service == "sns":
-            self._sns.publish(TopicArn=destination_arn, Message=body)
-        else:
-            raise ValueError(f"on-failure destinations of stream mappings are SQS or SNS, not {service}")
