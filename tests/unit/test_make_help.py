@@ -24,7 +24,11 @@ def test_help_on_a_terminal_is_coloured() -> None:
     leader, follower = pty.openpty()
     try:
         subprocess.run(
-            ["make", "--no-print-directory", "help"], cwd=REPO_ROOT, stdout=follower, stderr=follower, check=True
+            ["make", "--no-print-directory", "help"],
+            cwd=REPO_ROOT,
+            stdout=follower,
+            stderr=follower,
+            check=True,
         )
         os.close(follower)
         chunks = []
