@@ -133,7 +133,8 @@ resource "aws_iam_role_policy" "this" {
 
   lifecycle {
     precondition {
-      condition     = (var.consumer_function_arn == null) == (var.consumer_role_name == null)
+      # Checked on the consumer's policy alone, so that the message is shown once.
+      condition     = each.key != "consumer" || (var.consumer_function_arn == null) == (var.consumer_role_name == null)
       error_message = "consumer_function_arn and consumer_role_name go together: set both (the caller's consumer and its execution role, which gets the stream and destination policy), or neither."
     }
   }

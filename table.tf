@@ -112,10 +112,9 @@ data "aws_dynamodb_table" "existing" {
       # The writer stores products under string keys PK and SK; any other key schema would reject every write.
       condition = !local.create_writer || (
         self.hash_key == "PK" && self.range_key == "SK" &&
-        lookup({ for attribute in self.attribute : attribute.name => attribute.type }, "PK", null) == "S" &&
-        lookup({ for attribute in self.attribute : attribute.name => attribute.type }, "SK", null) == "S"
+        toset([for attribute in self.attribute : attribute if contains(["PK", "SK"], attribute.name)]) == toset([{ name = "PK", type = "S" }, { name = "SK", type = "S" }])
       )
-      error_message = "The writer (create_api = true) stores products under a string hash key PK and a string range key SK, and table ${var.existing_table_name} has hash key ${coalesce(self.hash_key, "none")} and range key ${coalesce(self.range_key, "none")}. Use a table with that key schema, or set create_api = false to attach only the consumer."
+      error_message = "The writer (create_api = true) stores products under a string hash key PK and a string range key SK, and table ${var.existing_table_name} has the keys ${join(" and ", [for attribute in self.attribute : "${attribute.name} (${attribute.type == "S" ? "string" : attribute.type == "N" ? "number" : "binary"}, ${attribute.name == self.hash_key ? "hash" : "range"})" if contains(compact([self.hash_key, self.range_key]), attribute.name)])}. Use a table with that key schema, or set create_api = false to attach only the consumer."
     }
   }
 }
