@@ -67,7 +67,7 @@ locals {
 locals {
   # One policy per function the module creates, on its own role, and one on the caller's role for their consumer.
   policy_roles = merge(
-    { for key, role in aws_iam_role.this : key => role.name },
+    { for key, role in aws_iam_role.this : key => role.id },
     local.create_consumer ? {} : { consumer = var.consumer_role_name },
   )
 }

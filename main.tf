@@ -20,10 +20,12 @@ locals {
   metrics_namespace = coalesce(var.metrics_namespace, var.name)
 
   # What the module creates; the rest it is given by the caller.
-  create_table              = var.existing_table_name == null
-  create_writer             = var.create_api
-  create_idempotency_table  = local.create_writer && var.idempotency_enabled
-  create_consumer           = var.consumer_function_arn == null
+  create_table             = var.existing_table_name == null
+  create_writer            = var.create_api
+  create_idempotency_table = local.create_writer && var.idempotency_enabled
+  # Decided by the role's name, which is known at plan, while a function created in the same configuration has its
+  # ARN only after apply; the consumer policy's precondition (iam.tf) requires the two together.
+  create_consumer           = var.consumer_role_name == null
   create_dependencies_layer = local.create_writer || local.create_consumer
 
   # The table every other file works on: the module's own, or the caller's existing one (read in table.tf).

@@ -37,7 +37,7 @@ variable "create_api" {
 }
 
 variable "existing_table_name" {
-  description = "Name of an existing table to attach the consumer to instead of creating one; its stream must be on with a view type holding what stream_view_type asks for, and with create_api it needs string keys PK and SK. The table settings (billing, capacity, TTL, recovery, encryption) are then the table owner's; if it uses a customer-managed key, pass it as kms_key_arn. Null creates the table."
+  description = "Name of an existing table to attach the consumer to instead of creating one; its stream must be on with a view type holding what stream_view_type asks for, and with create_api it needs string keys PK and SK. The table settings (billing, capacity, TTL, recovery, encryption) are then the table owner's; if it uses a customer-managed key, pass it as kms_key_arn. Must be known at plan (a literal, or the name argument of an aws_dynamodb_table); null creates the table."
   type        = string
   default     = null
 
@@ -48,7 +48,7 @@ variable "existing_table_name" {
 }
 
 variable "consumer_function_arn" {
-  description = "ARN of the caller's own Lambda function to invoke with the stream's batches instead of the module's consumer (then consumer_role_name is required); null creates the module's consumer."
+  description = "ARN of the caller's own Lambda function to invoke with the stream's batches instead of the module's consumer (then consumer_role_name is required); null creates the module's consumer. May be known only after apply."
   type        = string
   default     = null
 
@@ -60,7 +60,7 @@ variable "consumer_function_arn" {
 }
 
 variable "consumer_role_name" {
-  description = "Name (not ARN) of the execution role of consumer_function_arn; the module attaches to it a policy that reads the table's stream and sends to the on-failure destination. Required with consumer_function_arn, null otherwise."
+  description = "Name (not ARN) of the execution role of consumer_function_arn; the module attaches to it a policy that reads the table's stream and sends to the on-failure destination. Required with consumer_function_arn, null otherwise; must be known at plan (a literal, or the name argument of an aws_iam_role), since it decides what the module creates."
   type        = string
   default     = null
 

@@ -42,7 +42,7 @@ run "defaults_create_every_piece" {
   }
 
   assert {
-    condition     = output.consumer_role_name == "cdc-reuse-consumer" && output.consumer_policy_name == "cdc-reuse-consumer-access" && aws_iam_role_policy.this["consumer"].role == "cdc-reuse-consumer"
+    condition     = output.consumer_role_name == "cdc-reuse-consumer" && output.consumer_policy_name == "cdc-reuse-consumer-access" && aws_iam_role_policy.this["consumer"].role == aws_iam_role.this["consumer"].id
     error_message = "The consumer policy must be on the module's consumer role."
   }
 }
