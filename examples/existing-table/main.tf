@@ -5,7 +5,6 @@
 # The stack's own table, as it would be without the module; the stream is what the module needs of it.
 resource "aws_dynamodb_table" "orders" {
   #checkov:skip=CKV_AWS_119:the AWS-managed key keeps the example self-contained; examples/complete shows a customer-managed key
-  #checkov:skip=CKV2_AWS_16:on demand scales by itself
   name                        = "${var.name}-orders"
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "PK"

@@ -74,7 +74,6 @@ resource "aws_lambda_function" "consumer" {
   #checkov:skip=CKV_AWS_116:invoked by the event source mapping only, which sends records failing every retry to the module's dead-letter queue
   #checkov:skip=CKV_AWS_117:the function calls no resource inside a VPC
   #checkov:skip=CKV_AWS_272:code signing needs a signing profile of the caller's
-  #checkov:skip=CKV_AWS_173:no environment variables
   function_name                  = local.function_name
   description                    = "Stream consumer of ${var.name}, owned by the stack"
   role                           = aws_iam_role.consumer.arn
