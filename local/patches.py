@@ -106,7 +106,9 @@ _runner_url: str | None = None
 _FORWARDED_HEADERS = ("Content-Type", "X-Amz-Invocation-Type", "X-Amz-Log-Type", "X-Amz-Client-Context")
 
 
-def _respond(start_response: Callable[..., Any], status: str, headers: list[tuple[str, str]], body: bytes) -> Any:
+def _respond(
+    start_response: Callable[..., Any], status: str, headers: list[tuple[str, str]], body: bytes
+) -> Any:
     start_response(status, [*headers, ("Content-Length", str(len(body)))])
     return [body]
 
@@ -131,7 +133,9 @@ def _register_runner(environ: dict[str, Any], start_response: Callable[..., Any]
 def _forward_invoke(url: str, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length else b""
-    headers = {name: environ[_environ_key(name)] for name in _FORWARDED_HEADERS if _environ_key(name) in environ}
+    headers = {
+        name: environ[_environ_key(name)] for name in _FORWARDED_HEADERS if _environ_key(name) in environ
+    }
     query = environ.get("QUERY_STRING", "")
     target = url + environ["PATH_INFO"] + (f"?{query}" if query else "")
     request = urllib.request.Request(target, data=body, headers=headers, method="POST")  # noqa: S310
@@ -141,14 +145,20 @@ def _forward_invoke(url: str, environ: dict[str, Any], start_response: Callable[
     except urllib.error.HTTPError as error:
         status, answer_headers, answer = error.code, list(error.headers.items()), error.read()
     except OSError as error:
-        message = json.dumps({"Type": "Service", "message": f"the local Lambda runner at {url} failed: {error}"})
+        message = json.dumps(
+            {"Type": "Service", "message": f"the local Lambda runner at {url} failed: {error}"}
+        )
         return _respond(
             start_response,
             "500 Internal Server Error",
             [("Content-Type", "application/json"), ("X-Amzn-ErrorType", "ServiceException")],
             message.encode(),
         )
-    kept = [(k, v) for k, v in answer_headers if k.lower() not in ("content-length", "connection", "date", "server")]
+    kept = [
+        (k, v)
+        for k, v in answer_headers
+        if k.lower() not in ("content-length", "connection", "date", "server")
+    ]
     return _respond(start_response, f"{status} {HTTPStatus(status).phrase}", kept, answer)
 
 

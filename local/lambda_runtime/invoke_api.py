@@ -43,7 +43,7 @@ INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocation
 
 
 class InvokeApi(Lifecycle):
-    """Serves Invoke for the functions of the emulator at `endpoint` through `invoker` (see the module doc)."""
+    """Serves Invoke for the emulator at `endpoint`'s functions through `invoker` (see the module doc)."""
 
     def __init__(self, endpoint: str, invoker: Invoker, port: int = 0) -> None:
         self.endpoint = endpoint
@@ -79,7 +79,9 @@ class InvokeApi(Lifecycle):
         try:
             payload = json.loads(body) if body.strip() else {}
         except ValueError as error:
-            return _error(400, "InvalidRequestContentException", f"Could not parse request body into json: {error}")
+            return _error(
+                400, "InvalidRequestContentException", f"Could not parse request body into json: {error}"
+            )
         try:
             config = resolve_function(self._lambda, target)
         except ClientError as error:
@@ -115,7 +117,11 @@ class InvokeApi(Lifecycle):
 
 def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
     headers = {"Content-Type": "application/json", "X-Amzn-ErrorType": code}
-    return status, headers, json.dumps({"Type": "User" if status < 500 else "Service", "message": message}).encode()
+    return (
+        status,
+        headers,
+        json.dumps({"Type": "User" if status < 500 else "Service", "message": message}).encode(),
+    )
 
 
 def _register(endpoint: str, method: str, body: dict[str, str]) -> None:
@@ -132,7 +138,7 @@ def _handler_class(api: InvokeApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             parsed = urllib.parse.urlsplit(self.path)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             matched = INVOKE_PATH.match(parsed.path)

@@ -80,11 +80,11 @@ class LambdaRunner:
 
         `function_arn` may be qualified with a version or an alias (see local.lambda_runtime.functions)."""
         config = resolve_function(self._lambda, function_arn)
-        if not self._admit(config):
+        reserved = self._reserved_concurrency(config.name)
+        if not self._admit(config, reserved):
             put_function_metric(self._metrics, function_arn, "Throttles", 1)
             raise Throttled(
-                f"Rate Exceeded: {config.name} runs {config.reserved_concurrency} invocations at most "
-                "(reserved concurrency)"
+                f"Rate Exceeded: {config.name} runs {reserved} invocations at most (reserved concurrency)"
             )
         try:
             environment = self._acquire(config) or self._new_environment(config)
@@ -100,12 +100,16 @@ class LambdaRunner:
         put_function_metric(self._metrics, function_arn, "Duration", round(duration_ms, 2), MILLISECONDS)
         return outcome.result
 
-    def _admit(self, config: FunctionConfig) -> bool:
-        """Counts the invocation in, unless the function's reserved concurrency is taken (every version
-        and alias of a function shares it)."""
+    def _reserved_concurrency(self, name: str) -> int | None:
+        # GetFunctionConcurrency rather than GetFunction's Concurrency, which moto leaves out when it is 0.
+        value = self._lambda.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions")
+        return None if value is None else int(value)
+
+    def _admit(self, config: FunctionConfig, limit: int | None) -> bool:
+        """Counts the invocation in, unless the function's reserved concurrency (`limit`, shared by every
+        version and alias of the function) is taken."""
         with self._lock:
             running = self._running.get(config.name, 0)
-            limit = config.reserved_concurrency
             if limit is not None and running >= limit:
                 return False
             self._running[config.name] = running + 1

@@ -43,7 +43,9 @@ def bucket_name(destination_arn: str) -> str:
     """The bucket an S3 destination ARN (`arn:PARTITION:s3:::NAME`) names."""
     arn = DestinationArn.parse(destination_arn)
     if arn.service != "s3" or arn.account or not arn.resource or "/" in arn.resource:
-        raise ValueError(f"an S3 on-failure destination is a bucket ARN, arn:aws:s3:::NAME, not {destination_arn!r}")
+        raise ValueError(
+            f"an S3 on-failure destination is a bucket ARN, arn:aws:s3:::NAME, not {destination_arn!r}"
+        )
     return arn.resource
 
 

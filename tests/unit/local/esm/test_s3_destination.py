@@ -118,10 +118,7 @@ def test_object_key_layout() -> None:
         last_result=None,
         discarded_at=1767225600.75,  # 2026-01-01T00:00:00.75Z
     )
-    assert (
-        object_key(batch, "r-1")
-        == "aws/lambda/uuid-1/shardId-00000001/2026/01/01/2026-01-01T00.00.00-r-1"
-    )
+    assert object_key(batch, "r-1") == "aws/lambda/uuid-1/shardId-00000001/2026/01/01/2026-01-01T00.00.00-r-1"
 
 
 @pytest.mark.parametrize(

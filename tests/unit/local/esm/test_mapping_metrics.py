@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 from local.esm.poller import StreamPoller
 from local.lambda_runtime.invoke import InvokeResult
@@ -40,7 +39,9 @@ def test_event_counts_follow_each_record(
     )
     write(p.table, "k-ok", "k-poison", "dropped-by-filter")
     metrics = RecordingMetrics()
-    invoker = FakeInvoker(lambda records: FAIL if any(pk(r) == "k-poison" for r in records) else InvokeResult())
+    invoker = FakeInvoker(
+        lambda records: FAIL if any(pk(r) == "k-poison" for r in records) else InvokeResult()
+    )
 
     assert run_poller(invoker, metrics=metrics).drain(DRAIN)
 
@@ -56,7 +57,8 @@ def test_event_counts_follow_each_record(
     }
     function = {"FunctionName": p.function_arn.split(":")[-1]}
     ages = [(value, unit) for _, name, value, unit, dims in metrics.points if name == "IteratorAge"]
-    assert len(ages) == 2 and all(unit == "Milliseconds" and value >= 0 for value, unit in ages)
+    assert len(ages) == 2
+    assert all(unit == "Milliseconds" and value >= 0 for value, unit in ages)
     assert "DestinationDeliveryFailures" not in totals(metrics, function)
 
 
