@@ -23,6 +23,10 @@ locals {
       for file in sort(fileset("${local.source_dir}/consumer", "**")) : file
       if !strcontains(file, "__pycache__") && !endswith(file, ".pyc") && !endswith(file, ".pyo")
     ]
+    redrive = var.redrive_enabled ? [
+      for file in sort(fileset("${local.source_dir}/redrive", "**")) : file
+      if !strcontains(file, "__pycache__") && !endswith(file, ".pyc") && !endswith(file, ".pyo")
+    ] : []
     shared = [
       for file in sort(fileset(local.shared_dir, "**")) : file
       if !strcontains(file, "__pycache__") && !endswith(file, ".pyc") && !endswith(file, ".pyo")
@@ -45,11 +49,16 @@ locals {
       local.shared_files,
       { for file in local.packaged.consumer_extra : file => filesha256("${var.consumer_extra_source_dir}/${file}") },
     )
+    redrive = merge(
+      { for file in local.packaged.redrive : "redrive/${file}" => filesha256("${local.source_dir}/redrive/${file}") },
+      local.shared_files,
+    )
   }
 
   input_hashes = {
     writer   = sha256(jsonencode({ builder = local.builder_hash, files = local.code_files.writer }))
     consumer = sha256(jsonencode({ builder = local.builder_hash, files = local.code_files.consumer }))
+    redrive  = sha256(jsonencode({ builder = local.builder_hash, files = local.code_files.redrive }))
     layer = sha256(jsonencode({
       builder      = local.builder_hash
       requirements = filesha256("${local.source_dir}/requirements.txt")
@@ -58,7 +67,7 @@ locals {
     }))
   }
 
-  packages = {
+  packages = merge({
     writer = {
       hash = local.input_hashes.writer
       path = "${local.build_dir}/writer-${local.input_hashes.writer}.zip"
@@ -79,7 +88,15 @@ locals {
         architecture = var.architecture
       }
     }
-  }
+    }, {
+    for key, package in {
+      redrive = {
+        hash = local.input_hashes.redrive
+        path = "${local.build_dir}/redrive-${local.input_hashes.redrive}.zip"
+        spec = { kind = "code", source = "${local.source_dir}/redrive", prefix = "redrive", packages = [local.shared_dir], extra_source = null }
+      }
+    } : key => package if var.redrive_enabled
+  })
 }
 
 resource "terraform_data" "package" {
