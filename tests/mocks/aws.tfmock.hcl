@@ -112,3 +112,8 @@ mock_resource "aws_apigatewayv2_stage" {
   }
   override_during = plan
 }
+
+mock_resource "aws_s3_bucket_lifecycle_configuration" {
+  defaults        = {}
+  override_during = plan
+}
