@@ -668,18 +668,7 @@ variable "alarm_actions" {
 }
 
 variable "alarm_thresholds" {
-  description = <<-EOT
-    Thresholds of the alarms; each alarm fires when its value over 5 minutes reaches the threshold. Defaults:
-    consumer_iterator_age_ms 300000 (the consumer is 5 minutes behind the stream: stuck on a failing batch or too slow; far from the 24 h retention),
-    consumer_errors 1 (the consumer reports bad records as batch item failures, so any invocation error is a crash or timeout),
-    consumer_throttles 1 (a throttled poll delays a whole shard),
-    failed_batch_records 1 (every record sent to the on-failure destination is a change the consumer did not process),
-    destination_delivery_failures 1 (a failed delivery loses the records),
-    writer_errors 1 (the writer answers bad requests itself, so an error is a crash or timeout),
-    api_5xx 5 (a lone 5xx, such as a cold start past a client's patience, pages nobody; a burst does),
-    table_throttled_requests 5 (the SDK retries a few throttles; more is a hot key or exceeded capacity),
-    table_system_errors 1 (an internal DynamoDB error the caller saw).
-  EOT
+  description = "Thresholds of the alarms, each reached by its value over 5 minutes. Defaults: consumer_iterator_age_ms 300000 (the consumer is 5 minutes behind the stream, stuck on a failing batch or too slow, far from the 24 h retention); consumer_errors 1 (bad records come back as batch item failures, so an invocation error is a crash or timeout); consumer_throttles 1 (a throttled invocation holds back a whole shard); failed_batch_records 1 (each record sent to the on-failure destination is a change the consumer did not process); destination_delivery_failures 1 (a failed delivery loses the records); writer_errors 1 (the writer answers bad requests itself, so an error is a crash or timeout); api_5xx 5 (a lone 5xx pages nobody, a burst does); table_throttled_requests 5 (the SDK retries a few throttles, more means a hot key or exhausted capacity); table_system_errors 1 (an internal DynamoDB error reached a caller)."
   type = object({
     consumer_iterator_age_ms      = optional(number, 300000)
     consumer_errors               = optional(number, 1)
