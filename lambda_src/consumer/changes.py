@@ -43,7 +43,8 @@ def to_plain_item(item: Mapping[str, Any]) -> dict[str, Any]:
     """A whole item (attribute name -> DynamoDB JSON value) as plain data."""
     plain = {}
     for name, value in item.items():
-        # Strings and numbers are most of an item: converted here, without two calls per attribute.
+        # Strings and numbers are most of an item: converted here, without a call per attribute (the same
+        # steps as _CONVERTERS' for "S" and "N", written out, in _list too).
         if type(value) is dict and len(value) == 1:
             text = value.get("S")
             if text is not None:
@@ -51,7 +52,13 @@ def to_plain_item(item: Mapping[str, Any]) -> dict[str, Any]:
                 continue
             text = value.get("N")
             if text is not None:
-                plain[name] = _number(text)
+                try:
+                    number = Decimal(text)
+                except (InvalidOperation, TypeError):
+                    raise UnsupportedValue(f"not a DynamoDB number: {text!r}") from None
+                if not number.is_finite():
+                    raise UnsupportedValue(f"not a DynamoDB number: {text!r}")
+                plain[name] = number
                 continue
         plain[name] = to_plain(value)
     return plain
@@ -78,7 +85,26 @@ def _null(data: Any) -> None:
 
 
 def _list(data: list[Any]) -> list[Any]:
-    return [to_plain(element) for element in data]
+    plain = []
+    for value in data:
+        # Lists of numbers or strings are common (readings, tags): the same steps as in to_plain_item.
+        if type(value) is dict and len(value) == 1:
+            text = value.get("N")
+            if text is not None:
+                try:
+                    number = Decimal(text)
+                except (InvalidOperation, TypeError):
+                    raise UnsupportedValue(f"not a DynamoDB number: {text!r}") from None
+                if not number.is_finite():
+                    raise UnsupportedValue(f"not a DynamoDB number: {text!r}")
+                plain.append(number)
+                continue
+            text = value.get("S")
+            if text is not None:
+                plain.append(text)
+                continue
+        plain.append(to_plain(value))
+    return plain
 
 
 def _number_set(data: list[str]) -> list[Decimal]:

@@ -28,7 +28,7 @@ from bench.cold_start import measure as measure_cold_start
 from bench.consumer_throughput import BASELINE_MODULE, VARIANTS, LambdaContext, ThroughputResult, logging_to
 from bench.deploy_loop import DeployLoopResult
 from bench.e2e_latency import E2ELatencyResult, Sent, logged_at, send_products, sigv4_signer, summarize
-from bench.events import mean_record_bytes, stream_event
+from bench.events import MIXES, mean_record_bytes, stream_event
 from bench.package_size import discover
 from bench.package_size import measure as measure_package_size
 from bench.stats import Machine, percentile
@@ -98,6 +98,24 @@ def test_stream_event_is_a_deterministic_new_and_old_images_batch() -> None:
     assert 900 < mean_record_bytes(event) < 1600
 
 
+def test_numbers_mix_is_mostly_numbers_with_a_list_of_20_and_a_nested_map() -> None:
+    event = stream_event(50, mix="numbers")
+
+    assert event == stream_event(50, mix="numbers")
+    image = next(r["dynamodb"]["NewImage"] for r in event["Records"] if r["eventName"] == "MODIFY")
+    assert len(image["readings"]["L"]) == 20
+    assert all(set(value) == {"N"} for value in image["readings"]["L"])
+    assert "M" in image["stats"]["M"]["percentiles"]
+    for record in event["Records"]:
+        keys = record["dynamodb"]["Keys"]
+        for image in (record["dynamodb"].get("NewImage"), record["dynamodb"].get("OldImage")):
+            if image is not None:
+                assert {name: image[name] for name in keys} == keys
+    assert mean_record_bytes(event) > mean_record_bytes(stream_event(50))
+    with pytest.raises(ValueError, match="products, numbers"):
+        stream_event(1, mix="strings")
+
+
 def test_json_floor_writes_each_record_back_as_one_line() -> None:
     event = stream_event(5)
     sink = io.StringIO()
@@ -133,14 +151,16 @@ def throughput(function_environment: None) -> ThroughputResult:
 def test_consumer_throughput_measures_every_variant_without_writing_to_stdout(
     throughput: ThroughputResult, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert [size.records for size in throughput.sizes] == [3, 8]
-    for size in throughput.sizes:
+    assert [mix.mix for mix in throughput.mixes] == list(MIXES)
+    assert [size.records for size in throughput.all_sizes()] == [3, 8, 3, 8]
+    for size in throughput.all_sizes():
         assert size.rounds == 2
         assert set(size.records_per_second) == set(VARIANTS)
         assert all(rate > 0 for rate in size.records_per_second.values())
         assert size.ratio_to_baseline > 0
         assert size.ratio_to_floor > 0
-    assert throughput.mean_record_bytes > 0
+    assert all(mix.mean_record_bytes > 0 for mix in throughput.mixes)
+    assert ThroughputResult.from_json(json.loads(json.dumps(throughput.to_json()))) == throughput
     # Every log line went to the benchmark's sink: none leaked to the terminal.
     assert capsys.readouterr().out == ""
 
