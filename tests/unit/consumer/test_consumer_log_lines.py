@@ -73,6 +73,7 @@ def test_timestamps_are_the_formatters_text_for_each_lines_millisecond(invoke, c
 
     # THEN each line carries what the Logger's formatter writes for its own reading, reused or not
     formatter = handler.logger.registered_handler.formatter
+    assert isinstance(formatter, LambdaPowertoolsFormatter)
     expected = []
     for reading in readings:
         record = logging.LogRecord("t", logging.INFO, __file__, 1, "m", None, None)
