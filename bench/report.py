@@ -21,6 +21,7 @@ from typing import Any
 
 from bench.cold_start import ColdStartResult
 from bench.consumer_throughput import ThroughputResult
+from bench.cost import CostResult
 from bench.deploy_loop import DeployLoopResult
 from bench.e2e_latency import E2ELatencyResult
 from bench.package_size import (
@@ -35,7 +36,9 @@ CONSUMER_TO_BASELINE_TARGET = 1.0
 CONSUMER_TO_FLOOR_TARGET = 1.5
 IMPORT_TO_BOTO3_TARGET = 1.5
 
-Result = ThroughputResult | ColdStartResult | PackageSizeResult | E2ELatencyResult | DeployLoopResult
+Result = (
+    ThroughputResult | ColdStartResult | PackageSizeResult | E2ELatencyResult | DeployLoopResult | CostResult
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ BENCHMARKS = (
     Benchmark("package_size", "Package size", "python -m bench.package_size", PackageSizeResult.from_json),
     Benchmark("e2e_latency", "End-to-end latency", "python -m bench.e2e_latency", E2ELatencyResult.from_json),
     Benchmark("deploy_loop", "Deploy loop", "python -m bench.deploy_loop", DeployLoopResult.from_json),
+    Benchmark("cost", "Cost per million changes", "python -m bench.cost", CostResult.from_json),
 )
 
 
@@ -311,6 +315,92 @@ def render_deploy(result: DeployLoopResult) -> list[str]:
     ]
 
 
+def _dollars(amount: float) -> str:
+    return f"${amount:,.4f}" if amount < 0.01 else f"${amount:,.2f}"
+
+
+def _price(value: float, unit: str) -> str:
+    if value < 0.001:
+        return f"${value * 1e6:,.6g} per million {unit}s"
+    return f"${value:,.6g} per {unit}"
+
+
+def render_cost(result: CostResult) -> list[str]:
+    costs = result.settings
+    labels = [item.setting.label for item in costs]
+    rows = []
+    for index, component in enumerate(costs[0].components):
+        cells = [component.name]
+        for item in costs:
+            mine = item.components[index]
+            digits = 0 if mine.quantity >= 100 else 2
+            cells.append(f"{_dollars(mine.cost)} ({mine.quantity:,.{digits}f} {mine.unit})")
+        rows.append(cells)
+    rows.append(["**total**", *[f"**{_dollars(item.total)}**" for item in costs]])
+
+    def row(title: str, cell: Callable[[Any], str]) -> list[str]:
+        return [title, *[cell(item) for item in costs]]
+
+    setting_rows = [
+        row("records per consumer batch", lambda item: str(item.records_per_batch)),
+        row(
+            "batching window / retries / starting position",
+            lambda item: (
+                f"{item.setting.batching_window_seconds:g} s / {item.setting.maximum_retry_attempts} / "
+                f"{item.setting.starting_position}"
+            ),
+        ),
+        row(
+            "memory (writer / consumer), architecture",
+            lambda item: (
+                f"{item.setting.writer_memory_mb} / {item.setting.consumer_memory_mb} MB, "
+                f"{item.setting.architecture}"
+            ),
+        ),
+        row(
+            "every event logged; X-Ray line in REPORT",
+            lambda item: (
+                f"{'yes' if item.setting.log_events else 'no'}; {'yes' if item.setting.tracing else 'no'}"
+            ),
+        ),
+        row(
+            "billed ms per consumer batch / per writer request",
+            lambda item: f"{item.consumer_billed_ms} / {item.writer_billed_ms}",
+        ),
+        row(
+            "log bytes per change (consumer / writer)",
+            lambda item: (
+                f"{item.consumer_log_bytes_per_change:,.0f} / {item.writer_log_bytes_per_change:,.0f}"
+            ),
+        ),
+    ]
+    prices = [
+        f"- `{name}`: {_price(value, unit)} ({url})" for name, (value, unit, url) in result.prices.items()
+    ]
+    return [
+        f"Dollars per million changes in {result.region}, at list prices as published on "
+        f"{result.prices_as_of} (free tiers left out). One change: one `POST /products` (no Idempotency-Key) "
+        "through the HTTP API and the writer, one item written, one stream record through the consumer. "
+        f"Assumed: {result.rate_per_second:g} changes per second on one shard (a batch holds what arrives in "
+        "the batching window, or in a quarter second, Lambda's polling interval, without one); "
+        f"{result.failure_rate:.1%} of consumer batches fail on every attempt, are retried as the setting "
+        "says, then written to an S3 on-failure destination (with the module's default SQS dead-letter "
+        "queue, $0.40 per million messages instead). Durations are CPU time measured here, in-process "
+        "(consumer on bench.events' `products` records; writer against moto's in-process DynamoDB), scaled "
+        "by Lambda's CPU share (1,769 MB / memory) and billed by the started millisecond. Log bytes are the "
+        "functions' own lines plus Lambda's START / END / REPORT lines. Not counted: log storage, X-Ray "
+        "traces, cold starts, data transfer.",
+        "",
+        *_table(["component", *labels], rows),
+        "",
+        *_table(["setting", *labels], setting_rows),
+        "",
+        "Prices (us-east-1), one per component, kept in `PRICES` in `bench/cost.py`:",
+        "",
+        *prices,
+    ]
+
+
 def summary(results: dict[str, Result | None]) -> list[list[str]]:
     """Rows of (target, measured, verdict) for every target a result exists for."""
     rows = []
@@ -372,6 +462,7 @@ RENDERERS: dict[str, Callable[[Any], list[str]]] = {
     "package_size": render_package_size,
     "e2e_latency": render_e2e,
     "deploy_loop": render_deploy,
+    "cost": render_cost,
 }
 
 

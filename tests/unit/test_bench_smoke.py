@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import uuid
 import zipfile
@@ -21,7 +22,7 @@ from typing import Any, ClassVar, cast
 import boto3
 import pytest
 
-from bench import consumer_throughput, report
+from bench import consumer_throughput, cost, report
 from bench.baselines import json_floor, powertools_docs
 from bench.cold_start import ColdStartResult, parse_importtime
 from bench.cold_start import measure as measure_cold_start
@@ -173,6 +174,52 @@ def test_consumer_throughput_refuses_a_logger_it_cannot_redirect(function_enviro
         consumer_throughput.measure(sizes=(2,), rounds=1, consumer=prints_nothing)
 
 
+@pytest.fixture
+def costs(function_environment: None) -> cost.CostResult:
+    # 8 changes a second: batches of 2 records without a batching window, 8 with the tutorial's 1 s.
+    return cost.measure(rate=8, rounds=1)
+
+
+def _dollar_cells(row: str) -> list[float]:
+    return [float(cell) for cell in re.findall(r"\$([0-9][0-9,]*\.[0-9]+)", row.replace(",", ""))]
+
+
+def test_cost_table_totals_are_the_sums_of_their_components(costs: cost.CostResult) -> None:
+    labels = [item.setting.label for item in costs.settings]
+    assert labels == ["module defaults", "defaults, log_group_class = INFREQUENT_ACCESS", "original tutorial"]
+    assert [item.records_per_batch for item in costs.settings] == [2, 2, 8]
+    for item in costs.settings:
+        assert item.total == pytest.approx(sum(component.cost for component in item.components))
+        assert all(component.cost > 0 for component in item.components)
+
+    table = [row for row in report.render_cost(costs) if row.startswith("| ")]
+    components = [
+        _dollar_cells(row) for row in table if row.startswith("| ") and "$" in row and "**" not in row
+    ]
+    (total,) = [_dollar_cells(row) for row in table if row.startswith("| **total**")]
+    for column, shown_total in enumerate(total):
+        shown = [cells[column] for cells in components]
+        # Each cell is rounded to the cent (or to 1/100 of a cent below one): the sum may differ by that much.
+        assert shown_total == pytest.approx(sum(shown), abs=0.005 * len(shown) + 0.005)
+
+
+def test_cost_settings_differ_where_their_variables_do(costs: cost.CostResult) -> None:
+    defaults, infrequent, tutorial = costs.settings
+
+    def component(item: cost.SettingCost, name: str) -> cost.Component:
+        return next(c for c in item.components if c.name == name)
+
+    consumer_logs = "consumer: CloudWatch Logs ingestion"
+    assert component(infrequent, consumer_logs).cost == pytest.approx(
+        component(defaults, consumer_logs).cost / 2
+    )
+    writer_logs = "writer: CloudWatch Logs ingestion"
+    assert component(infrequent, writer_logs).cost == component(defaults, writer_logs).cost
+    # Logging every event costs more bytes per change than logging the records alone.
+    assert tutorial.writer_log_bytes_per_change > defaults.writer_log_bytes_per_change
+    assert cost.CostResult.from_json(json.loads(json.dumps(costs.to_json()))) == costs
+
+
 def test_package_size_classifies_zips_and_ranks_contributors(packages: Path) -> None:
     result = measure_package_size(packages)
 
@@ -269,10 +316,11 @@ def _render(results: dict[str, report.Result | None], errors: dict[str, str] | N
 
 
 def test_report_renders_every_table_with_targets(
-    throughput: ThroughputResult, cold_start: ColdStartResult, packages: Path
+    throughput: ThroughputResult, cold_start: ColdStartResult, packages: Path, costs: cost.CostResult
 ) -> None:
     results = {
         "consumer_throughput": throughput,
+        "cost": costs,
         "cold_start": cold_start,
         "package_size": measure_package_size(packages),
         **_other_results(),
