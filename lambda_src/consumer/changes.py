@@ -54,7 +54,7 @@ def to_plain_item(item: Mapping[str, Any]) -> dict[str, Any]:
             if text is not None:
                 try:
                     number = Decimal(text)
-                except (InvalidOperation, TypeError):
+                except (InvalidOperation, TypeError, ValueError):
                     raise UnsupportedValue(f"not a DynamoDB number: {text!r}") from None
                 if not number.is_finite():
                     raise UnsupportedValue(f"not a DynamoDB number: {text!r}")
@@ -85,20 +85,13 @@ def _null(data: Any) -> None:
 
 
 def _list(data: list[Any]) -> list[Any]:
+    numbers = _numbers_only(data)
+    if numbers is not None:
+        return numbers
     plain = []
     for value in data:
-        # Lists of numbers or strings are common (readings, tags): the same steps as in to_plain_item.
+        # Strings are common in lists (tags): the same steps as in to_plain_item.
         if type(value) is dict and len(value) == 1:
-            text = value.get("N")
-            if text is not None:
-                try:
-                    number = Decimal(text)
-                except (InvalidOperation, TypeError):
-                    raise UnsupportedValue(f"not a DynamoDB number: {text!r}") from None
-                if not number.is_finite():
-                    raise UnsupportedValue(f"not a DynamoDB number: {text!r}")
-                plain.append(number)
-                continue
             text = value.get("S")
             if text is not None:
                 plain.append(text)
@@ -107,8 +100,29 @@ def _list(data: list[Any]) -> list[Any]:
     return plain
 
 
+def _numbers_only(data: list[Any]) -> list[Decimal] | None:
+    """A list of numbers only (readings, amounts) converted in one pass; None when it holds anything else.
+
+    One comprehension and one map over the whole list instead of the per-value steps: lists of numbers are
+    where an item holds most of its numbers.
+    """
+    try:
+        numbers = [Decimal(value["N"]) for value in data if type(value) is dict and len(value) == 1]
+    except (KeyError, TypeError, ValueError, InvalidOperation):
+        return None  # the per-value path converts what it can and names what it cannot
+    if len(numbers) != len(data) or not all(map(Decimal.is_finite, numbers)):
+        return None
+    return numbers
+
+
 def _number_set(data: list[str]) -> list[Decimal]:
-    return sorted(_number(element) for element in data)
+    try:
+        numbers = list(map(Decimal, data))
+    except (TypeError, ValueError, InvalidOperation):
+        numbers = [_number(element) for element in data]  # raises, naming the value
+    if not all(map(Decimal.is_finite, numbers)):
+        numbers = [_number(element) for element in data]  # raises, naming the value
+    return sorted(numbers)
 
 
 def _binary_set(data: list[str | bytes]) -> list[str]:
@@ -118,7 +132,7 @@ def _binary_set(data: list[str | bytes]) -> list[str]:
 def _number(text: str) -> Decimal:
     try:
         number = Decimal(text)
-    except (InvalidOperation, TypeError):
+    except (InvalidOperation, TypeError, ValueError):
         raise UnsupportedValue(f"not a DynamoDB number: {text!r}") from None
     if not number.is_finite():
         raise UnsupportedValue(f"not a DynamoDB number: {text!r}")

@@ -80,6 +80,9 @@ _ORJSON_OPTIONS = (
 )
 
 
+_Fragment = orjson.Fragment  # looked up once: the default function runs for every number
+
+
 class _LeftToStdlib(TypeError):
     pass
 
@@ -90,7 +93,7 @@ def _orjson_default(value: Any) -> Any:
         # str() of a finite Decimal is JSON number syntax ("10.99", "-0", "1.5E+40") and ends in a digit; the
         # others ("NaN", "sNaN", "-Infinity") end in a letter and are written as strings. (A comparison, not a
         # call to is_finite(): this runs for every number of every log line.)
-        return orjson.Fragment(text) if text[-1] <= "9" else text
+        return _Fragment(text) if text[-1] <= "9" else text
     raise _LeftToStdlib
 
 
