@@ -81,7 +81,9 @@ resource "aws_cloudwatch_log_group" "api_access" {
   name              = local.names.api_log_group
   retention_in_days = var.log_retention_in_days
   kms_key_id        = var.kms_key_arn
-  tags              = local.tags
+  # No metric filter reads the access log: it can be stored at the cheaper rate.
+  log_group_class = var.log_group_class
+  tags            = local.tags
 }
 
 resource "aws_apigatewayv2_stage" "default" {

@@ -53,7 +53,9 @@ resource "aws_cloudwatch_log_group" "this" {
   name              = "/aws/lambda/${local.names[each.key]}"
   retention_in_days = var.log_retention_in_days
   kms_key_id        = var.kms_key_arn
-  tags              = local.tags
+  # The writer's metrics reach CloudWatch as embedded metric format lines, which only Standard log groups extract.
+  log_group_class = each.key == "writer" ? "STANDARD" : var.log_group_class
+  tags            = local.tags
 }
 
 # Without count before: Terraform moves the existing layer version to index 0 by itself.

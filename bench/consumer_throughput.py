@@ -6,7 +6,10 @@ and (b) the json floor, measured in the same process and interleaved round by ro
 down part-way slows every variant alike. All three write to the same line-buffered file on /dev/null: one
 write per line, as Lambda's runtime passes each stdout line through unbuffered.
 
-Run: python -m bench.consumer_throughput [--sizes 100 1000 5000] [--rounds N]
+Each batch size is measured for each record mix of bench.events: ``products`` (the products table's items)
+and ``numbers`` (items that are mostly numbers, where keeping every DynamoDB number exact costs most).
+
+Run: python -m bench.consumer_throughput [--sizes 100 1000 5000] [--mixes products numbers] [--rounds N]
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from bench.events import mean_record_bytes, stream_event
+from bench.events import MIXES, mean_record_bytes, stream_event
 from bench.stats import BUILD_DIR, REPO_ROOT, median
 
 DEFAULT_SIZES = (100, 1_000, 5_000)
@@ -74,18 +77,34 @@ class SizeResult:
 
 
 @dataclass
-class ThroughputResult:
+class MixResult:
+    mix: str
     mean_record_bytes: float
-    sink: str
     sizes: list[SizeResult] = field(default_factory=list)
+
+
+@dataclass
+class ThroughputResult:
+    sink: str
+    mixes: list[MixResult] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ThroughputResult:
-        sizes = [SizeResult(**size) for size in data.pop("sizes")]
-        return cls(sizes=sizes, **data)
+        mixes = [
+            MixResult(
+                mix=mix["mix"],
+                mean_record_bytes=mix["mean_record_bytes"],
+                sizes=[SizeResult(**size) for size in mix["sizes"]],
+            )
+            for mix in data["mixes"]
+        ]
+        return cls(sink=data["sink"], mixes=mixes)
+
+    def all_sizes(self) -> list[SizeResult]:
+        return [size for mix in self.mixes for size in mix.sizes]
 
 
 def import_handler(module_name: str) -> Handler:
@@ -182,53 +201,71 @@ def measure(
     sizes: tuple[int, ...] = DEFAULT_SIZES,
     rounds: int | None = None,
     consumer: Handler | None = None,
+    mixes: tuple[str, ...] = MIXES,
 ) -> ThroughputResult:
     consumer = consumer or import_handler(CONSUMER_MODULE)
     baseline = importlib.import_module(BASELINE_MODULE).lambda_handler
     module_prefixes = ("consumer", BASELINE_MODULE, getattr(consumer, "__module__", "consumer"))
     context = LambdaContext()
-    result = ThroughputResult(mean_record_bytes=0.0, sink=f"{os.devnull}, line-buffered")
-    record_bytes: list[float] = []
+    result = ThroughputResult(sink=f"{os.devnull}, line-buffered")
     with open(os.devnull, "w", buffering=1, encoding="utf-8") as sink:
-        for size in sizes:
-            event = stream_event(size)
-            record_bytes.append(mean_record_bytes(event))
-            event_json = json.dumps(event)
-            runs: dict[str, Run] = {
-                "consumer": _handler_run(consumer, context, size),
-                "powertools_docs": _handler_run(baseline, context, size),
-                "json_floor": _floor_run(sink),
-            }
-            for name, run in runs.items():
-                _check_lines(run, event_json, size, module_prefixes, name)
-            size_rounds = rounds or default_rounds(size)
-            timings: dict[str, list[float]] = {name: [] for name in VARIANTS}
-            with logging_to(sink, module_prefixes):
-                for round_index in range(size_rounds):
-                    # Rotate the order each round so no variant always runs right after another's garbage.
-                    order = VARIANTS[round_index % 3 :] + VARIANTS[: round_index % 3]
-                    for name in order:
-                        gc.collect()
-                        started = time.perf_counter()
-                        runs[name](event_json)
-                        timings[name].append(time.perf_counter() - started)
-            medians = {name: median(values) for name, values in timings.items()}
-            result.sizes.append(
-                SizeResult(
-                    records=size,
-                    rounds=size_rounds,
-                    median_seconds=medians,
-                    records_per_second={name: size / seconds for name, seconds in medians.items()},
-                    ratio_to_baseline=median(
-                        [c / b for c, b in zip(timings["consumer"], timings["powertools_docs"], strict=True)]
-                    ),
-                    ratio_to_floor=median(
-                        [c / f for c, f in zip(timings["consumer"], timings["json_floor"], strict=True)]
-                    ),
+        for mix in mixes:
+            record_bytes: list[float] = []
+            mix_result = MixResult(mix=mix, mean_record_bytes=0.0)
+            for size in sizes:
+                event = stream_event(size, mix=mix)
+                record_bytes.append(mean_record_bytes(event))
+                mix_result.sizes.append(
+                    _measure_size(
+                        json.dumps(event), size, rounds, consumer, baseline, context, sink, module_prefixes
+                    )
                 )
-            )
-    result.mean_record_bytes = sum(record_bytes) / len(record_bytes)
+            mix_result.mean_record_bytes = sum(record_bytes) / len(record_bytes)
+            result.mixes.append(mix_result)
     return result
+
+
+def _measure_size(
+    event_json: str,
+    size: int,
+    rounds: int | None,
+    consumer: Handler,
+    baseline: Handler,
+    context: LambdaContext,
+    sink: TextIO,
+    module_prefixes: tuple[str, ...],
+) -> SizeResult:
+    runs: dict[str, Run] = {
+        "consumer": _handler_run(consumer, context, size),
+        "powertools_docs": _handler_run(baseline, context, size),
+        "json_floor": _floor_run(sink),
+    }
+    for name, run in runs.items():
+        _check_lines(run, event_json, size, module_prefixes, name)
+    size_rounds = rounds or default_rounds(size)
+    timings: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    with logging_to(sink, module_prefixes):
+        for round_index in range(size_rounds):
+            # Rotate the order each round so no variant always runs right after another's garbage.
+            order = VARIANTS[round_index % 3 :] + VARIANTS[: round_index % 3]
+            for name in order:
+                gc.collect()
+                started = time.perf_counter()
+                runs[name](event_json)
+                timings[name].append(time.perf_counter() - started)
+    medians = {name: median(values) for name, values in timings.items()}
+    return SizeResult(
+        records=size,
+        rounds=size_rounds,
+        median_seconds=medians,
+        records_per_second={name: size / seconds for name, seconds in medians.items()},
+        ratio_to_baseline=median(
+            [c / b for c, b in zip(timings["consumer"], timings["powertools_docs"], strict=True)]
+        ),
+        ratio_to_floor=median(
+            [c / f for c, f in zip(timings["consumer"], timings["json_floor"], strict=True)]
+        ),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -236,20 +273,22 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
+    parser.add_argument("--mixes", nargs="+", choices=MIXES, default=list(MIXES), help="record mixes")
     parser.add_argument("--rounds", type=int, default=None, help="rounds per size (default: by size)")
     parser.add_argument("--out", type=Path, default=BUILD_DIR / "consumer_throughput.json")
     args = parser.parse_args(argv)
     for name, value in FUNCTION_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
-    result = measure(tuple(args.sizes), args.rounds)
+    result = measure(tuple(args.sizes), args.rounds, mixes=tuple(args.mixes))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result.to_json(), indent=2) + "\n")
-    for size in result.sizes:
-        rates = ", ".join(f"{name} {rate:,.0f}/s" for name, rate in size.records_per_second.items())
-        print(
-            f"{size.records:>6} records x {size.rounds} rounds: {rates}; "
-            f"consumer/baseline {size.ratio_to_baseline:.2f}, consumer/floor {size.ratio_to_floor:.2f}"
-        )
+    for mix in result.mixes:
+        for size in mix.sizes:
+            rates = ", ".join(f"{name} {rate:,.0f}/s" for name, rate in size.records_per_second.items())
+            print(
+                f"{mix.mix:>8} {size.records:>6} records x {size.rounds} rounds: {rates}; "
+                f"consumer/baseline {size.ratio_to_baseline:.2f}, consumer/floor {size.ratio_to_floor:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
 Records are deterministic for a seed, so every variant in a run and every run on a machine sees the same
 bytes. Attribute values mix strings, small and many-digit numbers (beyond a float's precision), booleans,
 maps, lists and sets, because deserializing those is where a consumer spends its time.
+
+Two mixes: ``products`` (the products table's items: mostly strings, a few numbers) and ``numbers`` (items
+that are mostly numbers: a list of 20 readings and a nested map of statistics), where the per-number work of
+keeping each DynamoDB number exact weighs most.
 """
 
 from __future__ import annotations
@@ -42,21 +46,59 @@ def _product_image(rng: random.Random, product_id: str, version: int) -> dict[st
     }
 
 
-def stream_record(rng: random.Random, sequence: int) -> dict[str, Any]:
+def _number(rng: random.Random) -> str:
+    """A DynamoDB number's text: integers, two-place decimals, some at DynamoDB's 38 significant digits."""
+    kind = rng.random()
+    if kind < 0.4:
+        return str(rng.randint(-1_000, 1_000_000))
+    if kind < 0.9:
+        return f"{rng.randint(0, 99_999)}.{rng.randint(0, 99):02d}"
+    return f"{rng.randint(10**24, 10**25 - 1)}.{rng.randint(10**12, 10**13 - 1)}"
+
+
+def _readings_image(rng: random.Random, product_id: str, version: int) -> dict[str, Any]:
+    """One item that is mostly numbers, in DynamoDB JSON: 20 readings and a nested map of statistics."""
+    return {
+        "PK": {"S": f"Sensor#{product_id}"},
+        "SK": {"S": "Readings#2026-11-26"},
+        "version": {"N": str(version)},
+        "updated_at": {"S": f"2026-11-26T10:{rng.randint(10, 59)}:{rng.randint(10, 59)}Z"},
+        "readings": {"L": [{"N": _number(rng)} for _ in range(20)]},
+        "stats": {
+            "M": {
+                "min": {"N": _number(rng)},
+                "max": {"N": _number(rng)},
+                "mean": {"N": _number(rng)},
+                "count": {"N": str(rng.randint(1, 10_000))},
+                "percentiles": {"M": {f"p{p}": {"N": _number(rng)} for p in (50, 90, 95, 99)}},
+            }
+        },
+        "calibration": {"NS": sorted({_number(rng) for _ in range(3)})},
+    }
+
+
+IMAGES = {"products": _product_image, "numbers": _readings_image}
+# The table's key of each mix's items (PK prefix, SK), as the record's Keys repeat them.
+KEYS = {"products": ("Product#", "User#Product"), "numbers": ("Sensor#", "Readings#2026-11-26")}
+MIXES = tuple(IMAGES)
+
+
+def stream_record(rng: random.Random, sequence: int, mix: str = "products") -> dict[str, Any]:
     """One DynamoDB stream record (view type NEW_AND_OLD_IMAGES) as Lambda delivers it."""
+    image = IMAGES[mix]
     event_name = rng.choice(EVENT_NAMES)
     product_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     version = rng.randint(1, 40)
     dynamodb: dict[str, Any] = {
         "ApproximateCreationDateTime": 1_795_000_000 + sequence,
-        "Keys": {"PK": {"S": f"Product#{product_id}"}, "SK": {"S": "User#Product"}},
+        "Keys": {"PK": {"S": f"{KEYS[mix][0]}{product_id}"}, "SK": {"S": KEYS[mix][1]}},
         "SequenceNumber": f"{4_000_000_000_000_000_000_000 + sequence:d}",
         "StreamViewType": "NEW_AND_OLD_IMAGES",
     }
     if event_name != "REMOVE":
-        dynamodb["NewImage"] = _product_image(rng, product_id, version + 1)
+        dynamodb["NewImage"] = image(rng, product_id, version + 1)
     if event_name != "INSERT":
-        dynamodb["OldImage"] = _product_image(rng, product_id, version)
+        dynamodb["OldImage"] = image(rng, product_id, version)
     dynamodb["SizeBytes"] = len(json.dumps(dynamodb.get("NewImage", {}))) + len(
         json.dumps(dynamodb.get("OldImage", {}))
     )
@@ -71,10 +113,12 @@ def stream_record(rng: random.Random, sequence: int) -> dict[str, Any]:
     }
 
 
-def stream_event(size: int, seed: int = 6) -> dict[str, Any]:
-    """A batch of `size` stream records, the event the consumer's handler receives."""
+def stream_event(size: int, seed: int = 6, mix: str = "products") -> dict[str, Any]:
+    """A batch of `size` stream records of one mix, the event the consumer's handler receives."""
+    if mix not in IMAGES:
+        raise ValueError(f"unknown record mix {mix!r}: one of {', '.join(MIXES)}")
     rng = random.Random(seed)  # noqa: S311 - synthetic test data, not security
-    return {"Records": [stream_record(rng, sequence) for sequence in range(size)]}
+    return {"Records": [stream_record(rng, sequence, mix) for sequence in range(size)]}
 
 
 def mean_record_bytes(event: dict[str, Any]) -> float:

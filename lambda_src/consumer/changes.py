@@ -43,7 +43,8 @@ def to_plain_item(item: Mapping[str, Any]) -> dict[str, Any]:
     """A whole item (attribute name -> DynamoDB JSON value) as plain data."""
     plain = {}
     for name, value in item.items():
-        # Strings and numbers are most of an item: converted here, without two calls per attribute.
+        # Strings and numbers are most of an item: converted here, without a call per attribute (the same
+        # steps as _CONVERTERS' for "S" and "N", written out, in _list too).
         if type(value) is dict and len(value) == 1:
             text = value.get("S")
             if text is not None:
@@ -51,7 +52,13 @@ def to_plain_item(item: Mapping[str, Any]) -> dict[str, Any]:
                 continue
             text = value.get("N")
             if text is not None:
-                plain[name] = _number(text)
+                try:
+                    number = Decimal(text)
+                except (InvalidOperation, TypeError, ValueError):
+                    raise UnsupportedValue(f"not a DynamoDB number: {text!r}") from None
+                if not number.is_finite():
+                    raise UnsupportedValue(f"not a DynamoDB number: {text!r}")
+                plain[name] = number
                 continue
         plain[name] = to_plain(value)
     return plain
@@ -78,11 +85,44 @@ def _null(data: Any) -> None:
 
 
 def _list(data: list[Any]) -> list[Any]:
-    return [to_plain(element) for element in data]
+    numbers = _numbers_only(data)
+    if numbers is not None:
+        return numbers
+    plain = []
+    for value in data:
+        # Strings are common in lists (tags): the same steps as in to_plain_item.
+        if type(value) is dict and len(value) == 1:
+            text = value.get("S")
+            if text is not None:
+                plain.append(text)
+                continue
+        plain.append(to_plain(value))
+    return plain
+
+
+def _numbers_only(data: list[Any]) -> list[Decimal] | None:
+    """A list of numbers only (readings, amounts) converted in one pass; None when it holds anything else.
+
+    One comprehension and one map over the whole list instead of the per-value steps: lists of numbers are
+    where an item holds most of its numbers.
+    """
+    try:
+        numbers = [Decimal(value["N"]) for value in data if type(value) is dict and len(value) == 1]
+    except (KeyError, TypeError, ValueError, InvalidOperation):
+        return None  # the per-value path converts what it can and names what it cannot
+    if len(numbers) != len(data) or not all(map(Decimal.is_finite, numbers)):
+        return None
+    return numbers
 
 
 def _number_set(data: list[str]) -> list[Decimal]:
-    return sorted(_number(element) for element in data)
+    try:
+        numbers = list(map(Decimal, data))
+    except (TypeError, ValueError, InvalidOperation):
+        numbers = [_number(element) for element in data]  # raises, naming the value
+    if not all(map(Decimal.is_finite, numbers)):
+        numbers = [_number(element) for element in data]  # raises, naming the value
+    return sorted(numbers)
 
 
 def _binary_set(data: list[str | bytes]) -> list[str]:
@@ -92,7 +132,7 @@ def _binary_set(data: list[str | bytes]) -> list[str]:
 def _number(text: str) -> Decimal:
     try:
         number = Decimal(text)
-    except (InvalidOperation, TypeError):
+    except (InvalidOperation, TypeError, ValueError):
         raise UnsupportedValue(f"not a DynamoDB number: {text!r}") from None
     if not number.is_finite():
         raise UnsupportedValue(f"not a DynamoDB number: {text!r}")

@@ -7,6 +7,9 @@ So the line is built from parts the Logger's own formatter renders once per invo
 after the record's fields (level, location, message, service, cold start, function, request and trace ids).
 Each line then costs its timestamp, formatted by that same formatter, and its fields' JSON.
 
+Timestamps have millisecond precision: with Powertools' default time format, lines written in the same
+millisecond share the text of the first one's timestamp instead of formatting it again.
+
 The text is the one ``logger.info("stream record", extra=fields)`` writes (same keys, same order, same
 formats), on the Logger's handler. Whenever the Logger is set up in a way this cannot reproduce (another
 handler or formatter, the parts not found in the rendered line), lines go through ``logger.info`` instead;
@@ -24,6 +27,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 MESSAGE = "stream record"
+_clock = time.time  # the time of each line (a test sets readings of its own)
 # An extra key rendered in place of the record's fields; only its position in the line matters.
 _FIELDS_KEY = "\ue000fields"
 _FIELDS_VALUE = "\ue000"
@@ -32,9 +36,34 @@ _FIELDS_VALUE = "\ue000"
 class _Parts:
     """A rendered line split around its timestamp and its fields."""
 
-    def __init__(self, head: str, middle: str, tail: str, record: logging.LogRecord) -> None:
+    def __init__(
+        self,
+        head: str,
+        middle: str,
+        tail: str,
+        record: logging.LogRecord,
+        formatter: LambdaPowertoolsFormatter,
+    ) -> None:
         self.head, self.middle, self.tail = head, middle, tail
         self.record = record  # reused for every timestamp: formatTime reads only `created` and `msecs`
+        # The default format (time.strftime of the whole seconds, then "%03d" of `msecs`) depends on nothing
+        # else, so one millisecond's text serves all its lines; ISO 8601 and datetime formats are left alone.
+        self.reuse_timestamps = not formatter.use_rfc3339_iso8601 and not (
+            formatter.use_datetime_directive and formatter.datefmt
+        )
+        self.millisecond = -1
+        self.timestamp = ""
+
+    def timestamp_at(self, formatter: LambdaPowertoolsFormatter, now: float) -> str:
+        seconds = int(now)
+        msecs = (now - seconds) * 1000
+        millisecond = seconds * 1000 + int(msecs)
+        if millisecond != self.millisecond or not self.reuse_timestamps:
+            self.record.created = now
+            self.record.msecs = msecs
+            self.timestamp = _json_string(formatter, formatter.formatTime(self.record))
+            self.millisecond = millisecond
+        return self.timestamp
 
 
 class RecordLines:
@@ -55,10 +84,7 @@ class RecordLines:
         if parts is None or not isinstance(formatter, LambdaPowertoolsFormatter):
             self._logger.info(MESSAGE, extra=fields, stacklevel=3)  # location: the caller of write()
             return
-        now = time.time()
-        parts.record.created = now
-        parts.record.msecs = (now - int(now)) * 1000
-        timestamp = _json_string(formatter, formatter.formatTime(parts.record))
+        timestamp = parts.timestamp_at(formatter, _clock())
         # The formatter leaves out top-level keys whose value is None; so must the spliced fields.
         body = formatter.serialize({k: v for k, v in fields.items() if v is not None})
         if len(body) <= 2:
@@ -107,7 +133,7 @@ class RecordLines:
             return None
         head, rest = text.split(timestamp)
         middle, tail = rest.split(fields)
-        return _Parts(head, middle, tail, record)
+        return _Parts(head, middle, tail, record, formatter)
 
 
 def _json_string(formatter: LambdaPowertoolsFormatter, text: str) -> str:

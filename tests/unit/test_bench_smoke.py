@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import uuid
 import zipfile
@@ -21,14 +22,14 @@ from typing import Any, ClassVar, cast
 import boto3
 import pytest
 
-from bench import consumer_throughput, report
+from bench import consumer_throughput, cost, report
 from bench.baselines import json_floor, powertools_docs
 from bench.cold_start import ColdStartResult, parse_importtime
 from bench.cold_start import measure as measure_cold_start
 from bench.consumer_throughput import BASELINE_MODULE, VARIANTS, LambdaContext, ThroughputResult, logging_to
 from bench.deploy_loop import DeployLoopResult
 from bench.e2e_latency import E2ELatencyResult, Sent, logged_at, send_products, sigv4_signer, summarize
-from bench.events import mean_record_bytes, stream_event
+from bench.events import MIXES, mean_record_bytes, stream_event
 from bench.package_size import discover
 from bench.package_size import measure as measure_package_size
 from bench.stats import Machine, percentile
@@ -98,6 +99,24 @@ def test_stream_event_is_a_deterministic_new_and_old_images_batch() -> None:
     assert 900 < mean_record_bytes(event) < 1600
 
 
+def test_numbers_mix_is_mostly_numbers_with_a_list_of_20_and_a_nested_map() -> None:
+    event = stream_event(50, mix="numbers")
+
+    assert event == stream_event(50, mix="numbers")
+    image = next(r["dynamodb"]["NewImage"] for r in event["Records"] if r["eventName"] == "MODIFY")
+    assert len(image["readings"]["L"]) == 20
+    assert all(set(value) == {"N"} for value in image["readings"]["L"])
+    assert "M" in image["stats"]["M"]["percentiles"]
+    for record in event["Records"]:
+        keys = record["dynamodb"]["Keys"]
+        for image in (record["dynamodb"].get("NewImage"), record["dynamodb"].get("OldImage")):
+            if image is not None:
+                assert {name: image[name] for name in keys} == keys
+    assert mean_record_bytes(event) > mean_record_bytes(stream_event(50))
+    with pytest.raises(ValueError, match="products, numbers"):
+        stream_event(1, mix="strings")
+
+
 def test_json_floor_writes_each_record_back_as_one_line() -> None:
     event = stream_event(5)
     sink = io.StringIO()
@@ -133,14 +152,16 @@ def throughput(function_environment: None) -> ThroughputResult:
 def test_consumer_throughput_measures_every_variant_without_writing_to_stdout(
     throughput: ThroughputResult, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert [size.records for size in throughput.sizes] == [3, 8]
-    for size in throughput.sizes:
+    assert [mix.mix for mix in throughput.mixes] == list(MIXES)
+    assert [size.records for size in throughput.all_sizes()] == [3, 8, 3, 8]
+    for size in throughput.all_sizes():
         assert size.rounds == 2
         assert set(size.records_per_second) == set(VARIANTS)
         assert all(rate > 0 for rate in size.records_per_second.values())
         assert size.ratio_to_baseline > 0
         assert size.ratio_to_floor > 0
-    assert throughput.mean_record_bytes > 0
+    assert all(mix.mean_record_bytes > 0 for mix in throughput.mixes)
+    assert ThroughputResult.from_json(json.loads(json.dumps(throughput.to_json()))) == throughput
     # Every log line went to the benchmark's sink: none leaked to the terminal.
     assert capsys.readouterr().out == ""
 
@@ -151,6 +172,52 @@ def test_consumer_throughput_refuses_a_logger_it_cannot_redirect(function_enviro
 
     with pytest.raises(RuntimeError, match="log lines"):
         consumer_throughput.measure(sizes=(2,), rounds=1, consumer=prints_nothing)
+
+
+@pytest.fixture
+def costs(function_environment: None) -> cost.CostResult:
+    # 8 changes a second: batches of 2 records without a batching window, 8 with the tutorial's 1 s.
+    return cost.measure(rate=8, rounds=1)
+
+
+def _dollar_cells(row: str) -> list[float]:
+    return [float(cell) for cell in re.findall(r"\$([0-9][0-9,]*\.[0-9]+)", row.replace(",", ""))]
+
+
+def test_cost_table_totals_are_the_sums_of_their_components(costs: cost.CostResult) -> None:
+    labels = [item.setting.label for item in costs.settings]
+    assert labels == ["module defaults", "defaults, log_group_class = INFREQUENT_ACCESS", "original tutorial"]
+    assert [item.records_per_batch for item in costs.settings] == [2, 2, 8]
+    for item in costs.settings:
+        assert item.total == pytest.approx(sum(component.cost for component in item.components))
+        assert all(component.cost > 0 for component in item.components)
+
+    table = [row for row in report.render_cost(costs) if row.startswith("| ")]
+    components = [
+        _dollar_cells(row) for row in table if row.startswith("| ") and "$" in row and "**" not in row
+    ]
+    (total,) = [_dollar_cells(row) for row in table if row.startswith("| **total**")]
+    for column, shown_total in enumerate(total):
+        shown = [cells[column] for cells in components]
+        # Each cell is rounded to the cent (or to 1/100 of a cent below one): the sum may differ by that much.
+        assert shown_total == pytest.approx(sum(shown), abs=0.005 * len(shown) + 0.005)
+
+
+def test_cost_settings_differ_where_their_variables_do(costs: cost.CostResult) -> None:
+    defaults, infrequent, tutorial = costs.settings
+
+    def component(item: cost.SettingCost, name: str) -> cost.Component:
+        return next(c for c in item.components if c.name == name)
+
+    consumer_logs = "consumer: CloudWatch Logs ingestion"
+    assert component(infrequent, consumer_logs).cost == pytest.approx(
+        component(defaults, consumer_logs).cost / 2
+    )
+    writer_logs = "writer: CloudWatch Logs ingestion"
+    assert component(infrequent, writer_logs).cost == component(defaults, writer_logs).cost
+    # Logging every event costs more bytes per change than logging the records alone.
+    assert tutorial.writer_log_bytes_per_change > defaults.writer_log_bytes_per_change
+    assert cost.CostResult.from_json(json.loads(json.dumps(costs.to_json()))) == costs
 
 
 def test_package_size_classifies_zips_and_ranks_contributors(packages: Path) -> None:
@@ -249,10 +316,11 @@ def _render(results: dict[str, report.Result | None], errors: dict[str, str] | N
 
 
 def test_report_renders_every_table_with_targets(
-    throughput: ThroughputResult, cold_start: ColdStartResult, packages: Path
+    throughput: ThroughputResult, cold_start: ColdStartResult, packages: Path, costs: cost.CostResult
 ) -> None:
     results = {
         "consumer_throughput": throughput,
+        "cost": costs,
         "cold_start": cold_start,
         "package_size": measure_package_size(packages),
         **_other_results(),

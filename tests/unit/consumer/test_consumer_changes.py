@@ -29,6 +29,8 @@ from tests.fixtures.events import stream_batch
         ({"L": []}, []),
         ({"M": {}}, {}),
         ({"L": [{"M": {"a": {"L": [{"NS": ["2", "1"]}]}}}]}, [{"a": [[Decimal(1), Decimal(2)]]}]),
+        ({"L": [{"N": "1.50"}, {"N": "-2"}, {"N": "1E+2"}]}, [Decimal("1.50"), Decimal(-2), Decimal(100)]),
+        ({"L": [{"N": "1"}, {"S": "a"}, {"BOOL": False}]}, [Decimal(1), "a", False]),
     ],
 )
 def test_values_become_plain_data(value, expected):
@@ -56,6 +58,15 @@ def test_numbers_keep_their_digits():
         {"N": "Infinity"},
         "S",
         {"M": {"a": {"Q": 1}}},
+        # Lists and sets of numbers, converted in one pass, reject what the per-value path rejects.
+        {"L": [{"N": "1"}, {"N": "ten"}]},
+        {"L": [{"N": "1"}, {"N": "NaN"}]},
+        {"L": [{"N": "1"}, {"N": "1", "S": "a"}]},
+        {"L": [{"N": "1"}, "2"]},
+        {"L": [{"N": "1"}, {"N": ["2"]}]},
+        {"NS": ["1", "sNaN"]},
+        {"NS": ["1", "one"]},
+        {"NS": ["1", None]},
     ],
 )
 def test_anything_else_is_rejected(value):

@@ -7,6 +7,7 @@ import logging
 import pytest
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from consumer import handler, records
+from consumer import lines as lines_module
 from consumer.changes import describe
 
 from tests.fixtures.events import stream_batch
@@ -52,6 +53,35 @@ def test_a_new_invocation_gets_its_own_request_id_and_cold_start(invoke, consume
     assert {line["function_request_id"] for line in lines[half:]} == {"another-request"}
     assert {line["cold_start"] for line in lines[half:]} == {False}
     assert {line["function_request_id"] for line in lines[:half]} != {"another-request"}
+
+
+def test_timestamps_are_the_formatters_text_for_each_lines_millisecond(invoke, consumer_logs, monkeypatch):
+    # GIVEN a clock whose readings fall twice in one millisecond, then in the next ones and a new second
+    readings = [
+        1_795_000_000.1231,
+        1_795_000_000.1234,
+        1_795_000_000.1249,
+        1_795_000_000.9995,
+        1_795_000_001.0004,
+    ]
+    clock = iter(readings)
+    monkeypatch.setattr(lines_module, "_clock", lambda: next(clock))
+    event = stream_batch("streams/new_and_old_images.json")
+    event["Records"] = (event["Records"] * 5)[: len(readings)]
+
+    invoke(event)
+
+    # THEN each line carries what the Logger's formatter writes for its own reading, reused or not
+    formatter = handler.logger.registered_handler.formatter
+    assert isinstance(formatter, LambdaPowertoolsFormatter)
+    expected = []
+    for reading in readings:
+        record = logging.LogRecord("t", logging.INFO, __file__, 1, "m", None, None)
+        record.created, record.msecs = reading, (reading - int(reading)) * 1000
+        expected.append(formatter.formatTime(record))
+    assert [line["timestamp"] for line in consumer_logs.with_message("stream record")] == expected
+    assert expected[0] == expected[1] != expected[2]
+    assert expected[3][:19] != expected[4][:19]
 
 
 def test_no_line_when_info_is_disabled(invoke, consumer_logs):
