@@ -771,6 +771,8 @@ variable "alarm_thresholds" {
   validation {
     condition     = var.alarm_thresholds.table_system_errors >= 1 && floor(var.alarm_thresholds.table_system_errors) == var.alarm_thresholds.table_system_errors
     error_message = "alarm_thresholds.table_system_errors must be a whole number of at least 1."
+  }
+}
 
 variable "log_group_class" {
   description = "Log class of the log groups that need no Standard-only feature: the consumer's and the HTTP API access log's. INFREQUENT_ACCESS halves the ingestion price but has no metric filters or embedded metric format extraction, no Live Tail, no anomaly detection or data protection, and Logs Insights without pattern or diff. The writer's log group stays STANDARD whatever this says, since its Powertools metrics are embedded metric format lines. A log group's class cannot be changed in place: changing this replaces those log groups, and their logs are deleted."
