@@ -52,13 +52,13 @@ HANDLER_LABELS = tuple(f"import {module}" for module in HANDLER_MODULES.values()
 MODES = ("as_deployed", "cached")
 IMPORTTIME_TOP = 8
 
-# Prints the import's own duration, so the interpreter's start and exit are not in it.
+# Prints the import's own wall-clock and CPU seconds, so the interpreter's start and exit are not in them.
 PROBE = (
     "import sys, time\n"
     "sys.path[:0] = {paths!r}\n"
-    "started = time.perf_counter()\n"
+    "started, cpu = time.perf_counter(), time.process_time()\n"
     "{statement}\n"
-    "print(time.perf_counter() - started)\n"
+    "print(time.perf_counter() - started, time.process_time() - cpu)\n"
 )
 
 
@@ -67,11 +67,16 @@ class CommandTiming:
     label: str
     statement: str
     import_seconds: list[float] = field(default_factory=list)
+    import_cpu_seconds: list[float] = field(default_factory=list)
     process_seconds: list[float] = field(default_factory=list)
 
     @property
     def median_import(self) -> float:
         return median(self.import_seconds)
+
+    @property
+    def median_import_cpu(self) -> float:
+        return median(self.import_cpu_seconds)
 
     @property
     def median_process(self) -> float:
@@ -82,11 +87,13 @@ class CommandTiming:
 class ModeResult:
     mode: str
     runs: int
-    # label -> median seconds of the import alone / of the whole process
+    # label -> median seconds of the import alone (wall clock) / of the whole process
     median_import: dict[str, float]
     median_process: dict[str, float]
-    # handler label -> median of per-run (handler import / boto3 import) ratios
+    # handler label -> median of per-run (handler import / boto3 import) ratios of CPU time
     ratio_to_boto3: dict[str, float]
+    # label -> median CPU seconds of the import alone
+    median_import_cpu: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,7 +103,7 @@ class ColdStartResult:
     modes: list[ModeResult]
     # handler label -> [(top-level package, self microseconds)] from -X importtime as deployed, largest first
     slowest_imports: dict[str, list[tuple[str, int]]]
-    # import label -> median of the per-round ratios (as deployed / cached) of its import
+    # import label -> median of the per-round ratios (as deployed / cached) of its import's CPU time
     deployed_to_cached: dict[str, float] = field(default_factory=dict)
     # handler label -> packaged modules its as-deployed import compiled from source (none: byte code loaded)
     compiled_as_deployed: dict[str, list[str]] = field(default_factory=dict)
@@ -314,7 +321,8 @@ def as_deployed_compiles(layout: Layout, interpreter: str, work_dir: Path) -> di
 
 def _run_probe(
     interpreter: str, flags: list[str], statement: str, paths: list[str], env: dict[str, str]
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
+    """Seconds of the import (wall clock, CPU) and of the whole process (wall clock)."""
     code = PROBE.format(paths=paths, statement=statement)
     started = time.perf_counter()
     # -I: no user site, no PYTHON* variables, no current directory: only the paths given.
@@ -324,7 +332,8 @@ def _run_probe(
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
         raise RuntimeError(f"`{statement}` failed in a fresh interpreter:\n{completed.stderr}")
-    return float(completed.stdout.strip().splitlines()[-1]), elapsed
+    wall, cpu = completed.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu), elapsed
 
 
 def _mode_result(mode: str, runs: int, timings: list[CommandTiming]) -> ModeResult:
@@ -333,7 +342,7 @@ def _mode_result(mode: str, runs: int, timings: list[CommandTiming]) -> ModeResu
     for timing in timings:
         if timing.label.startswith("import ") and timing is not boto3:
             ratios[timing.label] = median(
-                [h / b for h, b in zip(timing.import_seconds, boto3.import_seconds, strict=True)]
+                [h / b for h, b in zip(timing.import_cpu_seconds, boto3.import_cpu_seconds, strict=True)]
             )
     return ModeResult(
         mode=mode,
@@ -341,6 +350,7 @@ def _mode_result(mode: str, runs: int, timings: list[CommandTiming]) -> ModeResu
         median_import={t.label: t.median_import for t in timings},
         median_process={t.label: t.median_process for t in timings},
         ratio_to_boto3=ratios,
+        median_import_cpu={t.label: t.median_import_cpu for t in timings},
     )
 
 
@@ -349,7 +359,9 @@ def measure_modes(
 ) -> tuple[list[ModeResult], dict[str, float]]:
     """Every command in every mode, interleaved run by run, so that the modes compare with each other too.
 
-    Also, per import, the median of the per-round ratios of its as-deployed time to its cached time.
+    Also, per import, the median of the per-round ratios of its as-deployed CPU time to its cached CPU time.
+    Ratios are of CPU time: on a shared machine, other processes stretch the wall clock of whichever command
+    they happen to overlap, but not the CPU time the import itself takes.
     """
     commands = _commands(layout)
     timings = {
@@ -360,17 +372,16 @@ def measure_modes(
         offset = round_index % len(jobs)
         for mode, index in jobs[offset:] + jobs[:offset]:
             _, statement, paths, env = commands[index]
-            import_seconds, process_seconds = _run_probe(
-                interpreter, _mode_flags(mode, work_dir), statement, paths, env
-            )
+            wall, cpu, process = _run_probe(interpreter, _mode_flags(mode, work_dir), statement, paths, env)
             if round_index:
-                timings[mode][index].import_seconds.append(import_seconds)
-                timings[mode][index].process_seconds.append(process_seconds)
+                timings[mode][index].import_seconds.append(wall)
+                timings[mode][index].import_cpu_seconds.append(cpu)
+                timings[mode][index].process_seconds.append(process)
     deployed_to_cached = {}
     for deployed, cached in zip(timings["as_deployed"], timings["cached"], strict=True):
         if deployed.label.startswith("import "):
             deployed_to_cached[deployed.label] = median(
-                [d / c for d, c in zip(deployed.import_seconds, cached.import_seconds, strict=True)]
+                [d / c for d, c in zip(deployed.import_cpu_seconds, cached.import_cpu_seconds, strict=True)]
             )
     return [_mode_result(mode, runs, timings[mode]) for mode in MODES], deployed_to_cached
 
@@ -471,8 +482,9 @@ def main(argv: list[str] | None = None) -> None:
     for mode in result.modes:
         for label, seconds in mode.median_import.items():
             ratio = mode.ratio_to_boto3.get(label)
-            note = f" ({ratio:.2f}x import boto3)" if ratio is not None else ""
-            print(f"{mode.mode:>11} {label}: {seconds * 1000:.1f} ms{note}")
+            note = f" ({ratio:.2f}x import boto3 in CPU time)" if ratio is not None else ""
+            cpu = mode.median_import_cpu[label]
+            print(f"{mode.mode:>11} {label}: {seconds * 1000:.1f} ms, CPU {cpu * 1000:.1f} ms{note}")
     for label, ratio in result.deployed_to_cached.items():
         print(f"as deployed / cached, {label}: {ratio:.2f}")
     for label, modules in result.compiled_as_deployed.items():

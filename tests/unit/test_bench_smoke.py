@@ -348,7 +348,10 @@ def test_report_renders_every_table_with_targets(
     assert "`import writer.handler` as deployed <= 1.2x `import boto3`" in targets
     assert "`import writer.handler` as deployed within 10% of cached" in targets
     cold = text.split("## Cold start\n", 1)[1].split("\n## ", 1)[0]
-    assert "| command | as deployed: import | vs import boto3 | cached: import | vs import boto3 |" in cold
+    assert (
+        "| command | as deployed: import (wall / CPU) | vs import boto3 | cached: import (wall / CPU) |"
+        in cold
+    )
     assert "| 650 ms | 1,100 ms | 1,400 ms | 1 s |" in text
     assert "| `terraform apply` from empty | 3 | 41.0 s | 40.0 s | 42.0 s |" in text
 
