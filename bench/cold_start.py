@@ -4,8 +4,9 @@ interpreter start.
 Each function's code zip and the dependency layer are unpacked as Lambda unpacks them (/var/task and
 /opt/python), boto3 and its dependencies are installed into a directory of their own as the runtime provides
 them, and each import runs in a new interpreter whose sys.path is exactly those three, with the function's
-environment. The four commands are interleaved run by run, so drift in the machine's speed hits all of
-them alike.
+environment. The four commands, in both modes below, are interleaved run by run, so drift in the machine's
+speed hits all of them alike. Each import is timed in wall clock and in CPU time; the ratios (to `import
+boto3`, and between the modes) are of CPU time, which the other processes of a shared machine do not stretch.
 
 Two byte-code modes, both reported:
 - as deployed: the unpacked trees hold exactly what the zips hold, the byte code the builder ships with every
