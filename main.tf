@@ -29,7 +29,7 @@ locals {
   # Decided by the role's name, which is known at plan, while a function created in the same configuration has its
   # ARN only after apply; the consumer policy's precondition (iam.tf) requires the two together.
   create_consumer           = var.consumer_role_name == null
-  create_dependencies_layer = local.create_writer || local.create_consumer
+  create_dependencies_layer = local.create_writer || local.create_consumer || var.redrive_enabled
 
   # The table every other file works on: the module's own, or the caller's existing one (read in table.tf).
   table_name = local.create_table ? aws_dynamodb_table.products[0].name : data.aws_dynamodb_table.existing[0].name

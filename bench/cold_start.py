@@ -4,14 +4,22 @@ interpreter start.
 Each function's code zip and the dependency layer are unpacked as Lambda unpacks them (/var/task and
 /opt/python), boto3 and its dependencies are installed into a directory of their own as the runtime provides
 them, and each import runs in a new interpreter whose sys.path is exactly those three, with the function's
-environment. The four commands are interleaved run by run, so drift in the machine's speed hits all of
-them alike.
+environment. The four commands, in both modes below, are interleaved run by run, so drift in the machine's
+speed hits all of them alike. Each import is timed in wall clock and in CPU time; the ratios (to `import
+boto3`, and between the modes) are of CPU time, which the other processes of a shared machine do not stretch.
 
 Two byte-code modes, both reported:
-- cached: every module's byte code is already compiled (a warm-up run fills a separate cache); like for like
-  with the runtime's boto3, and the mode the 1.5x target applies to.
-- as deployed: the packages hold no byte code and Lambda's /var/task and /opt are read-only, so the function's
-  own modules and the layer's are compiled from source at every cold start; boto3 keeps its byte code.
+- as deployed: the unpacked trees hold exactly what the zips hold, the byte code the builder ships with every
+  module included, and are made read-only as Lambda's /var/task and /opt are; the interpreter runs with -B,
+  so it loads the shipped byte code and writes none. Whatever it has to compile (a module shipped without byte
+  code for this interpreter) it compiles again at every cold start, as Lambda does. boto3 keeps the byte code
+  its installation compiled, as the runtime's does. The target applies here.
+- cached: every module's byte code is compiled by this interpreter into a separate cache (a warm-up run fills
+  it), so the shipped byte code is not used: the best case, for comparison with the mode above.
+
+Before timing, one untimed verbose run per handler lists the function's and the layer's modules that the as
+deployed import compiled from source instead of loading their byte code; after timing, the trees must hold the
+same files as before, or something wrote into them.
 
 The packages are built for this machine's architecture by the module's own builder (the module's default,
 arm64, would not import on an x86_64 host).
@@ -41,16 +49,17 @@ WORK_DIR = BUILD_DIR / "cold_start"
 # The packages Lambda's python runtime provides (never packaged, see lambda_src/requirements.txt).
 RUNTIME_REQUIREMENTS = REPO_ROOT / "local" / "lambda_runtime" / "runtime-requirements.txt"
 HANDLER_MODULES = {"writer": "writer.handler", "consumer": "consumer.handler"}
-MODES = ("cached", "as_deployed")
+HANDLER_LABELS = tuple(f"import {module}" for module in HANDLER_MODULES.values())
+MODES = ("as_deployed", "cached")
 IMPORTTIME_TOP = 8
 
-# Prints the import's own duration, so the interpreter's start and exit are not in it.
+# Prints the import's own wall-clock and CPU seconds, so the interpreter's start and exit are not in them.
 PROBE = (
     "import sys, time\n"
     "sys.path[:0] = {paths!r}\n"
-    "started = time.perf_counter()\n"
+    "started, cpu = time.perf_counter(), time.process_time()\n"
     "{statement}\n"
-    "print(time.perf_counter() - started)\n"
+    "print(time.perf_counter() - started, time.process_time() - cpu)\n"
 )
 
 
@@ -59,11 +68,16 @@ class CommandTiming:
     label: str
     statement: str
     import_seconds: list[float] = field(default_factory=list)
+    import_cpu_seconds: list[float] = field(default_factory=list)
     process_seconds: list[float] = field(default_factory=list)
 
     @property
     def median_import(self) -> float:
         return median(self.import_seconds)
+
+    @property
+    def median_import_cpu(self) -> float:
+        return median(self.import_cpu_seconds)
 
     @property
     def median_process(self) -> float:
@@ -74,11 +88,13 @@ class CommandTiming:
 class ModeResult:
     mode: str
     runs: int
-    # label -> median seconds of the import alone / of the whole process
+    # label -> median seconds of the import alone (wall clock) / of the whole process
     median_import: dict[str, float]
     median_process: dict[str, float]
-    # handler label -> median of per-run (handler import / boto3 import) ratios
+    # handler label -> median of per-run (handler import / boto3 import) ratios of CPU time
     ratio_to_boto3: dict[str, float]
+    # label -> median CPU seconds of the import alone
+    median_import_cpu: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,8 +102,12 @@ class ColdStartResult:
     interpreter: str
     python: str
     modes: list[ModeResult]
-    # handler label -> [(module, cumulative microseconds)] from -X importtime, largest first
+    # handler label -> [(top-level package, self microseconds)] from -X importtime as deployed, largest first
     slowest_imports: dict[str, list[tuple[str, int]]]
+    # import label -> median of the per-round ratios (as deployed / cached) of its import's CPU time
+    deployed_to_cached: dict[str, float] = field(default_factory=dict)
+    # handler label -> packaged modules its as-deployed import compiled from source (none: byte code loaded)
+    compiled_as_deployed: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,7 +122,12 @@ class ColdStartResult:
                 label: [(module, micros) for module, micros in rows]
                 for label, rows in data["slowest_imports"].items()
             },
+            deployed_to_cached=data.get("deployed_to_cached", {}),
+            compiled_as_deployed=data.get("compiled_as_deployed", {}),
         )
+
+    def mode(self, name: str) -> ModeResult | None:
+        return next((mode for mode in self.modes if mode.mode == name), None)
 
 
 def prepare_runtime(work_dir: Path) -> Path:
@@ -137,24 +162,43 @@ def prepare_runtime(work_dir: Path) -> Path:
     return target
 
 
-def _drop_byte_code(directory: Path) -> None:
-    """Remove __pycache__ directories: an unpacked package must stay as deployed, with no byte code."""
-    for cache in list(directory.rglob("__pycache__")):
-        shutil.rmtree(cache, ignore_errors=True)
+def _set_writable(directory: Path, writable: bool) -> None:
+    """Make a tree read-only as Lambda's /var/task and /opt are (or writable again, to replace it)."""
+    paths = [directory, *directory.rglob("*")]
+    # Directories last when locking and first when unlocking, so the walk never shuts itself out.
+    for path in sorted(paths, key=lambda item: item.is_dir() != writable):
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            path.chmod(0o755 if writable else 0o555)
+        else:
+            path.chmod(0o644 if writable else 0o444)
 
 
 def _unpack(zip_path: Path, target: Path) -> Path:
-    """Unpack a zip, unless the same zip (name, size, time) was unpacked there last time."""
+    """Unpack a zip read-only, unless the same zip (name, size, time) was unpacked there last time."""
     stamp = target / ".source"
     marker = f"{zip_path.name} {zip_path.stat().st_size} {zip_path.stat().st_mtime_ns}"
-    if stamp.exists() and stamp.read_text() == marker:
-        _drop_byte_code(target)
+    if stamp.exists() and stamp.read_text() == marker and tree_files(target) == _zip_files(zip_path):
         return target
-    shutil.rmtree(target, ignore_errors=True)
+    if target.exists():
+        _set_writable(target, True)
+        shutil.rmtree(target)
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(target)
     stamp.write_text(marker)
+    _set_writable(target, False)
     return target
+
+
+def _zip_files(zip_path: Path) -> set[str]:
+    with zipfile.ZipFile(zip_path) as archive:
+        return {info.filename for info in archive.infolist() if not info.is_dir()} | {".source"}
+
+
+def tree_files(directory: Path) -> set[str]:
+    """Every file below `directory`, relative to it: what the packages hold, and nothing written since."""
+    return {path.relative_to(directory).as_posix() for path in directory.rglob("*") if not path.is_dir()}
 
 
 @dataclass(frozen=True)
@@ -164,6 +208,11 @@ class Layout:
     tasks: dict[str, Path]
     layers: list[Path]
     runtime: Path
+
+    @property
+    def trees(self) -> list[Path]:
+        """The unpacked packages (each layer's root, above its python/)."""
+        return [*self.tasks.values(), *(layer.parent for layer in self.layers)]
 
     def paths(self, function: str | None) -> list[str]:
         task = [str(self.tasks[function])] if function else []
@@ -204,6 +253,8 @@ def function_environment(function: str, task: Path) -> dict[str, str]:
     }
     if function == "writer":
         env["TABLE_NAME"] = "bench-products"
+        # The module's default (idempotency_enabled = true) gives the writer its idempotency table.
+        env["IDEMPOTENCY_TABLE_NAME"] = "bench-idempotency"
     return env
 
 
@@ -224,12 +275,55 @@ def _mode_flags(mode: str, work_dir: Path) -> list[str]:
     # Flags, not PYTHON* variables: -I makes the interpreter ignore those.
     if mode == "cached":
         return ["-X", f"pycache_prefix={work_dir / 'pycache'}"]
-    return ["-B"]  # read-only /var/task and /opt: nothing compiled is ever kept
+    # The shipped byte code beside each module, and nothing written: /var/task and /opt are read-only.
+    return ["-B"]
+
+
+def compiled_from_source(stderr: str, roots: list[str]) -> list[str]:
+    """Modules below `roots` that a verbose (-v) import compiled from source instead of loading byte code.
+
+    The interpreter says `# code object from '<...>.pyc'` for loaded byte code and `# code object from
+    <...>.py` for a module it compiled.
+    """
+    prefix = "# code object from "
+    compiled = []
+    for line in stderr.splitlines():
+        if line.startswith(prefix):
+            path = line.removeprefix(prefix).strip("'")
+            for root in roots:
+                if path.endswith(".py") and path.startswith(root.rstrip("/") + "/"):
+                    compiled.append(path.removeprefix(root.rstrip("/") + "/"))
+    return sorted(compiled)
+
+
+def as_deployed_compiles(layout: Layout, interpreter: str, work_dir: Path) -> dict[str, list[str]]:
+    """Per handler, the packaged modules its as-deployed import compiles (none when all byte code loads)."""
+    result = {}
+    for label, statement, paths, env in _commands(layout)[2:]:
+        completed = subprocess.run(
+            [
+                interpreter,
+                "-I",
+                *_mode_flags("as_deployed", work_dir),
+                "-v",
+                "-c",
+                PROBE.format(paths=paths, statement=statement),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(f"`{statement}` failed in a fresh interpreter:\n{completed.stderr}")
+        result[label] = compiled_from_source(completed.stderr, paths[:-1])
+    return result
 
 
 def _run_probe(
     interpreter: str, flags: list[str], statement: str, paths: list[str], env: dict[str, str]
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
+    """Seconds of the import (wall clock, CPU) and of the whole process (wall clock)."""
     code = PROBE.format(paths=paths, statement=statement)
     started = time.perf_counter()
     # -I: no user site, no PYTHON* variables, no current directory: only the paths given.
@@ -239,7 +333,8 @@ def _run_probe(
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
         raise RuntimeError(f"`{statement}` failed in a fresh interpreter:\n{completed.stderr}")
-    return float(completed.stdout.strip().splitlines()[-1]), elapsed
+    wall, cpu = completed.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu), elapsed
 
 
 def _mode_result(mode: str, runs: int, timings: list[CommandTiming]) -> ModeResult:
@@ -248,7 +343,7 @@ def _mode_result(mode: str, runs: int, timings: list[CommandTiming]) -> ModeResu
     for timing in timings:
         if timing.label.startswith("import ") and timing is not boto3:
             ratios[timing.label] = median(
-                [h / b for h, b in zip(timing.import_seconds, boto3.import_seconds, strict=True)]
+                [h / b for h, b in zip(timing.import_cpu_seconds, boto3.import_cpu_seconds, strict=True)]
             )
     return ModeResult(
         mode=mode,
@@ -256,11 +351,19 @@ def _mode_result(mode: str, runs: int, timings: list[CommandTiming]) -> ModeResu
         median_import={t.label: t.median_import for t in timings},
         median_process={t.label: t.median_process for t in timings},
         ratio_to_boto3=ratios,
+        median_import_cpu={t.label: t.median_import_cpu for t in timings},
     )
 
 
-def measure_modes(layout: Layout, runs: int, interpreter: str, work_dir: Path) -> list[ModeResult]:
-    """Every command in every mode, interleaved run by run, so that the modes compare with each other too."""
+def measure_modes(
+    layout: Layout, runs: int, interpreter: str, work_dir: Path
+) -> tuple[list[ModeResult], dict[str, float]]:
+    """Every command in every mode, interleaved run by run, so that the modes compare with each other too.
+
+    Also, per import, the median of the per-round ratios of its as-deployed CPU time to its cached CPU time.
+    Ratios are of CPU time: on a shared machine, other processes stretch the wall clock of whichever command
+    they happen to overlap, but not the CPU time the import itself takes.
+    """
     commands = _commands(layout)
     timings = {
         mode: [CommandTiming(label, statement) for label, statement, _, _ in commands] for mode in MODES
@@ -270,13 +373,18 @@ def measure_modes(layout: Layout, runs: int, interpreter: str, work_dir: Path) -
         offset = round_index % len(jobs)
         for mode, index in jobs[offset:] + jobs[:offset]:
             _, statement, paths, env = commands[index]
-            import_seconds, process_seconds = _run_probe(
-                interpreter, _mode_flags(mode, work_dir), statement, paths, env
-            )
+            wall, cpu, process = _run_probe(interpreter, _mode_flags(mode, work_dir), statement, paths, env)
             if round_index:
-                timings[mode][index].import_seconds.append(import_seconds)
-                timings[mode][index].process_seconds.append(process_seconds)
-    return [_mode_result(mode, runs, timings[mode]) for mode in MODES]
+                timings[mode][index].import_seconds.append(wall)
+                timings[mode][index].import_cpu_seconds.append(cpu)
+                timings[mode][index].process_seconds.append(process)
+    deployed_to_cached = {}
+    for deployed, cached in zip(timings["as_deployed"], timings["cached"], strict=True):
+        if deployed.label.startswith("import "):
+            deployed_to_cached[deployed.label] = median(
+                [d / c for d, c in zip(deployed.import_cpu_seconds, cached.import_cpu_seconds, strict=True)]
+            )
+    return [_mode_result(mode, runs, timings[mode]) for mode in MODES], deployed_to_cached
 
 
 _IMPORTTIME_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|\s*(\S+)")
@@ -305,14 +413,14 @@ def parse_importtime(stderr: str) -> list[tuple[str, int]]:
 
 
 def slowest_imports(layout: Layout, interpreter: str, work_dir: Path) -> dict[str, list[tuple[str, int]]]:
-    """Where each handler's import spends its time, from one -X importtime run with byte code cached."""
+    """Where each handler's import spends its time, from one -X importtime run as deployed."""
     result = {}
     for label, statement, paths, env in _commands(layout)[2:]:
         completed = subprocess.run(
             [
                 interpreter,
                 "-I",
-                *_mode_flags("cached", work_dir),
+                *_mode_flags("as_deployed", work_dir),
                 "-X",
                 "importtime",
                 "-c",
@@ -337,7 +445,14 @@ def measure(
     """`runtime` replaces the pip-installed boto3 directory (the smoke test passes the virtualenv's)."""
     interpreter = interpreter or base_interpreter()
     layout = prepare(packages_dir, work_dir, runtime)
-    modes = measure_modes(layout, runs, interpreter, work_dir)
+    before = {tree: tree_files(tree) for tree in layout.trees}
+    compiled = as_deployed_compiles(layout, interpreter, work_dir)
+    modes, deployed_to_cached = measure_modes(layout, runs, interpreter, work_dir)
+    slowest = slowest_imports(layout, interpreter, work_dir)
+    for tree, files in before.items():
+        written = sorted(tree_files(tree) - files)
+        if written:
+            raise RuntimeError(f"the imports wrote into the read-only package tree {tree}: {written[:5]}")
     version = subprocess.run(
         [interpreter, "-I", "-c", "import platform; print(platform.python_version())"],
         capture_output=True,
@@ -348,7 +463,9 @@ def measure(
         interpreter=interpreter,
         python=version,
         modes=modes,
-        slowest_imports=slowest_imports(layout, interpreter, work_dir),
+        slowest_imports=slowest,
+        deployed_to_cached=deployed_to_cached,
+        compiled_as_deployed=compiled,
     )
 
 
@@ -366,8 +483,13 @@ def main(argv: list[str] | None = None) -> None:
     for mode in result.modes:
         for label, seconds in mode.median_import.items():
             ratio = mode.ratio_to_boto3.get(label)
-            note = f" ({ratio:.2f}x import boto3)" if ratio is not None else ""
-            print(f"{mode.mode:>11} {label}: {seconds * 1000:.1f} ms{note}")
+            note = f" ({ratio:.2f}x import boto3 in CPU time)" if ratio is not None else ""
+            cpu = mode.median_import_cpu[label]
+            print(f"{mode.mode:>11} {label}: {seconds * 1000:.1f} ms, CPU {cpu * 1000:.1f} ms{note}")
+    for label, ratio in result.deployed_to_cached.items():
+        print(f"as deployed / cached, {label}: {ratio:.2f}")
+    for label, modules in result.compiled_as_deployed.items():
+        print(f"compiled from source as deployed, {label}: {len(modules)} {modules[:5]}")
 
 
 if __name__ == "__main__":

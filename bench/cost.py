@@ -300,11 +300,10 @@ def measure_writer(rounds: int) -> Measured:
 
     with _environment(WRITER_ENVIRONMENT), mock_aws():
         handler = import_handler("writer.handler")
-        # The table the writer's model names, created through that model: in a process that imported the
-        # writer before (a test run), its table name and region are the ones set then.
-        from writer.store import ProductModel
+        # The table the writer's store binds from TABLE_NAME, created through a model bound the same way.
+        from writer.store import bind_model
 
-        ProductModel.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        bind_model(WRITER_ENVIRONMENT["TABLE_NAME"]).create_table(billing_mode="PAY_PER_REQUEST", wait=True)
         event = http_request("POST", "/products", PRODUCT)
         context = LambdaContext(function_name="bench-writer")
 

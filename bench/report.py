@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.cold_start import ColdStartResult
+from bench.cold_start import HANDLER_LABELS, ColdStartResult, ModeResult
 from bench.consumer_throughput import ThroughputResult
 from bench.cost import CostResult
 from bench.deploy_loop import DeployLoopResult
@@ -34,7 +34,8 @@ from bench.stats import BUILD_DIR, REPO_ROOT, Machine, machine, median, tool_ver
 
 CONSUMER_TO_BASELINE_TARGET = 1.0
 CONSUMER_TO_FLOOR_TARGET = 1.5
-IMPORT_TO_BOTO3_TARGET = 1.5
+IMPORT_TO_BOTO3_TARGET = 1.2
+DEPLOYED_TO_CACHED_TOLERANCE = 0.10
 
 Result = (
     ThroughputResult | ColdStartResult | PackageSizeResult | E2ELatencyResult | DeployLoopResult | CostResult
@@ -180,49 +181,86 @@ def render_throughput(result: ThroughputResult) -> list[str]:
     return lines
 
 
+def _import_time(mode: ModeResult, label: str) -> str:
+    """Median wall clock / CPU time of an import ("-" for the bare interpreter, which imports nothing)."""
+    if not label.startswith("import "):
+        return "-"
+    cpu = mode.median_import_cpu.get(label)
+    return _ms(mode.median_import[label]) + (f" / {_ms(cpu)}" if cpu is not None else "")
+
+
+def _vs_boto3(mode: ModeResult, label: str) -> str:
+    value = mode.ratio_to_boto3.get(label)
+    if value is not None:
+        return f"{value:.2f}x"
+    return "1.00x" if label == "import boto3" else "-"
+
+
 def render_cold_start(result: ColdStartResult) -> list[str]:
+    deployed, cached = result.mode("as_deployed"), result.mode("cached")
+    if deployed is None or cached is None:
+        return ["The result holds no as-deployed and cached measurements: run the benchmark again."]
+    rows = []
+    for label in deployed.median_import:
+        agreement = result.deployed_to_cached.get(label)
+        rows.append(
+            [
+                f"`{label}`",
+                _import_time(deployed, label),
+                _vs_boto3(deployed, label),
+                _import_time(cached, label),
+                _vs_boto3(cached, label),
+                f"{agreement:.2f}" if agreement is not None else "-",
+                f"{_ms(deployed.median_process[label])} / {_ms(cached.median_process[label])}",
+            ]
+        )
     lines = [
         f"Each command runs in a fresh Python {result.python} interpreter (`-I`), with sys.path set as in "
-        "Lambda: the "
-        "function's unpacked code package, the unpacked layer's `python/`, then boto3 as the runtime "
-        "provides it. "
-        "*import* is timed inside the interpreter around the import statement; *process* is the whole "
-        "interpreter from start to exit. Commands are interleaved run by run. The ratio is the median of the "
-        f"per-run ratios to `import boto3`. Target: each handler <= {IMPORT_TO_BOTO3_TARGET:.1f}x "
-        "`import boto3` "
-        "with byte code cached.",
+        "Lambda: the function's code package, the layer's `python/`, then boto3 as the runtime provides it. "
+        "*import* is timed inside the interpreter around the import statement, wall clock / CPU time; "
+        "*process* is the whole interpreter from start to exit. Commands and modes are interleaved run by "
+        "run; each ratio is the median of the per-run ratios of CPU time, which other processes on a shared "
+        "machine do not stretch as they stretch the wall clock.",
+        "",
+        "- *as deployed*: the code zip and the layer zip the builder makes, unpacked with their byte code "
+        "and made read-only, as Lambda's /var/task and /opt are; the interpreter runs with `-B`, so it "
+        "loads the shipped byte code and writes none. "
+        f"Target: each handler <= {IMPORT_TO_BOTO3_TARGET:.1f}x `import boto3`.",
+        "- *cached*: the same trees, but every module's byte code compiled by this interpreter into a cache "
+        "of its own beforehand (the shipped byte code unused): the best case. "
+        f"Target: as deployed within {DEPLOYED_TO_CACHED_TOLERANCE:.0%} of cached.",
+        "",
+        f"{deployed.runs} runs of each command in each mode:",
+        "",
+        *_table(
+            [
+                "command",
+                "as deployed: import (wall / CPU)",
+                "vs import boto3",
+                "cached: import (wall / CPU)",
+                "vs import boto3",
+                "as deployed / cached",
+                "process (as deployed / cached)",
+            ],
+            rows,
+        ),
         "",
     ]
-    titles = {
-        "cached": "Byte code cached (like for like with the runtime's boto3; the target applies here)",
-        "as_deployed": (
-            "As deployed: no byte code in the packages, and /var/task and /opt are read-only in Lambda, "
-            "so the function's and the layer's modules compile at every cold start"
-        ),
-    }
-    for mode in result.modes:
-        rows = []
-        for label, seconds in mode.median_import.items():
-            ratio = mode.ratio_to_boto3.get(label)
-            rows.append(
-                [
-                    f"`{label}`",
-                    _ms(seconds) if label.startswith("import ") else "-",
-                    f"{ratio:.2f}x" if ratio is not None else ("1.00x" if label == "import boto3" else "-"),
-                    _ms(mode.median_process[label]),
-                ]
+    for label, modules in result.compiled_as_deployed.items():
+        if modules:
+            shown = ", ".join(f"`{module}`" for module in modules[:5])
+            more = f" and {len(modules) - 5} more" if len(modules) > 5 else ""
+            lines.append(
+                f"`{label}` as deployed compiled {len(modules)} packaged modules from source: {shown}{more}."
             )
-        lines += [
-            f"**{titles.get(mode.mode, mode.mode)}** ({mode.runs} runs each):",
-            "",
-            *_table(["command", "import (median)", "vs import boto3", "process (median)"], rows),
-            "",
-        ]
-    lines.append(
+        else:
+            lines.append(f"`{label}` as deployed loaded the shipped byte code of every packaged module.")
+    lines += [
+        "",
         "Where each handler's import spends its time: self time summed by top-level package, from one "
-        "`-X importtime` run with byte code cached:"
-    )
-    lines.append("")
+        "`-X importtime` run as deployed:",
+        "",
+    ]
     for label, imports in result.slowest_imports.items():
         listed = ", ".join(f"`{module}` {micros / 1000:.1f} ms" for module, micros in imports)
         lines.append(f"- `{label}`: {listed}")
@@ -424,14 +462,23 @@ def summary(results: dict[str, Result | None]) -> list[list[str]]:
         )
     cold = results.get("cold_start")
     if isinstance(cold, ColdStartResult):
-        cached = next((mode for mode in cold.modes if mode.mode == "cached"), None)
-        if cached is not None:
-            for label, ratio in cached.ratio_to_boto3.items():
+        deployed = cold.mode("as_deployed")
+        if deployed is not None:
+            for label, ratio in deployed.ratio_to_boto3.items():
                 rows.append(
                     [
-                        f"`{label}` <= {IMPORT_TO_BOTO3_TARGET:.1f}x `import boto3`",
+                        f"`{label}` as deployed <= {IMPORT_TO_BOTO3_TARGET:.1f}x `import boto3`",
                         f"{ratio:.2f}x",
                         _met(ratio <= IMPORT_TO_BOTO3_TARGET),
+                    ]
+                )
+        for label, ratio in cold.deployed_to_cached.items():
+            if label in HANDLER_LABELS:
+                rows.append(
+                    [
+                        f"`{label}` as deployed within {DEPLOYED_TO_CACHED_TOLERANCE:.0%} of cached",
+                        f"as deployed / cached = {ratio:.2f}",
+                        _met(abs(ratio - 1) <= DEPLOYED_TO_CACHED_TOLERANCE),
                     ]
                 )
     sizes = results.get("package_size")

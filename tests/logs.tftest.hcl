@@ -12,7 +12,7 @@ run "standard_by_default" {
   command = plan
 
   assert {
-    condition     = alltrue([for g in [aws_cloudwatch_log_group.this["writer"], aws_cloudwatch_log_group.this["consumer"], aws_cloudwatch_log_group.api_access] : g.log_group_class == "STANDARD"])
+    condition     = alltrue([for g in [aws_cloudwatch_log_group.this["writer"], aws_cloudwatch_log_group.this["consumer"], aws_cloudwatch_log_group.api_access[0]] : g.log_group_class == "STANDARD"])
     error_message = "Every log group must be STANDARD unless log_group_class says otherwise."
   }
 }
@@ -25,7 +25,7 @@ run "infrequent_access_spares_the_writer" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.this["consumer"].log_group_class == "INFREQUENT_ACCESS" && aws_cloudwatch_log_group.api_access.log_group_class == "INFREQUENT_ACCESS"
+    condition     = aws_cloudwatch_log_group.this["consumer"].log_group_class == "INFREQUENT_ACCESS" && aws_cloudwatch_log_group.api_access[0].log_group_class == "INFREQUENT_ACCESS"
     error_message = "The consumer's and the access log's groups must take the INFREQUENT_ACCESS class."
   }
 

@@ -29,9 +29,9 @@ run "defaults_create_every_piece" {
 
   assert {
     condition = (
-      keys(aws_lambda_function.this) == ["consumer", "writer"] && keys(aws_iam_role.this) == ["consumer", "writer"] &&
-      keys(aws_iam_role_policy.this) == ["consumer", "writer"] && keys(aws_cloudwatch_log_group.this) == ["consumer", "writer"] &&
-      keys(terraform_data.package) == ["consumer", "layer", "writer"] && length(aws_lambda_layer_version.dependencies) == 1
+      keys(aws_lambda_function.this) == ["consumer", "redrive", "writer"] && keys(aws_iam_role.this) == ["consumer", "redrive", "writer"] &&
+      keys(aws_iam_role_policy.this) == ["consumer", "redrive", "writer"] && keys(aws_cloudwatch_log_group.this) == ["consumer", "redrive", "writer"] &&
+      keys(terraform_data.package) == ["consumer", "layer", "redrive", "writer"] && length(aws_lambda_layer_version.dependencies) == 1
     )
     error_message = "By default the module creates both functions, their roles, policies, log groups and packages, and the layer."
   }
@@ -67,9 +67,9 @@ run "without_api" {
 
   assert {
     condition = (
-      keys(aws_lambda_function.this) == ["consumer"] && keys(aws_iam_role.this) == ["consumer"] && keys(aws_iam_role_policy.this) == ["consumer"] &&
-      keys(aws_cloudwatch_log_group.this) == ["consumer"] && keys(data.aws_iam_policy_document.this) == ["consumer"] &&
-      keys(terraform_data.package) == ["consumer", "layer"]
+      keys(aws_lambda_function.this) == ["consumer", "redrive"] && keys(aws_iam_role.this) == ["consumer", "redrive"] && keys(aws_iam_role_policy.this) == ["consumer", "redrive"] &&
+      keys(aws_cloudwatch_log_group.this) == ["consumer", "redrive"] && keys(data.aws_iam_policy_document.this) == ["consumer", "redrive"] &&
+      keys(terraform_data.package) == ["consumer", "layer", "redrive"]
     )
     error_message = "create_api = false must create no writer function, role, policy, log group or package."
   }
@@ -339,7 +339,7 @@ run "own_consumer" {
   }
 
   assert {
-    condition     = keys(aws_lambda_function.this) == ["writer"] && keys(aws_iam_role.this) == ["writer"] && keys(aws_cloudwatch_log_group.this) == ["writer"] && keys(terraform_data.package) == ["layer", "writer"]
+    condition     = keys(aws_lambda_function.this) == ["redrive", "writer"] && keys(aws_iam_role.this) == ["redrive", "writer"] && keys(aws_cloudwatch_log_group.this) == ["redrive", "writer"] && keys(terraform_data.package) == ["layer", "redrive", "writer"]
     error_message = "With consumer_function_arn the module must create no consumer function, role, log group or package."
   }
 
@@ -355,9 +355,10 @@ run "own_consumer" {
 
   assert {
     condition = { for s in data.aws_iam_policy_document.this["consumer"].statement : s.sid => { actions = toset(s.actions), resources = toset(s.resources) } } == {
-      ReadStream           = { actions = toset(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]), resources = toset([aws_dynamodb_table.products[0].stream_arn]) }
-      ListStreams          = { actions = toset(["dynamodb:ListStreams"]), resources = toset(["*"]) }
-      OnFailureDestination = { actions = toset(["sqs:SendMessage"]), resources = toset([aws_sqs_queue.dead_letter[0].arn]) }
+      ReadStream                 = { actions = toset(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]), resources = toset([aws_dynamodb_table.products[0].stream_arn]) }
+      ListStreams                = { actions = toset(["dynamodb:ListStreams"]), resources = toset(["*"]) }
+      OnFailureDestination       = { actions = toset(["s3:PutObject"]), resources = toset(["${aws_s3_bucket.failures[0].arn}/*"]) }
+      OnFailureDestinationBucket = { actions = toset(["s3:ListBucket"]), resources = toset([aws_s3_bucket.failures[0].arn]) }
     }
     error_message = "The caller's role gets the stream and destination statements only: its logs and traces are its own."
   }
@@ -398,6 +399,7 @@ run "nothing_but_the_mapping" {
     existing_table_name   = "orders"
     consumer_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:orders-consumer"
     consumer_role_name    = "orders-consumer-role"
+    redrive_enabled       = false
   }
 
   assert {
@@ -415,7 +417,7 @@ run "nothing_but_the_mapping" {
   }
 
   assert {
-    condition     = aws_lambda_event_source_mapping.stream.event_source_arn == data.aws_dynamodb_table.existing[0].stream_arn && aws_lambda_event_source_mapping.stream.function_name == var.consumer_function_arn && length(aws_sqs_queue.dead_letter) == 1
+    condition     = aws_lambda_event_source_mapping.stream.event_source_arn == data.aws_dynamodb_table.existing[0].stream_arn && aws_lambda_event_source_mapping.stream.function_name == var.consumer_function_arn && length(aws_s3_bucket.failures) == 1
     error_message = "The mapping and its failure destination remain."
   }
 

@@ -6,8 +6,10 @@ measures, and that BENCHMARKS.md shows every table and target.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
+import py_compile
 import re
 import threading
 import uuid
@@ -24,7 +26,7 @@ import pytest
 
 from bench import consumer_throughput, cost, report
 from bench.baselines import json_floor, powertools_docs
-from bench.cold_start import ColdStartResult, parse_importtime
+from bench.cold_start import ColdStartResult, compiled_from_source, parse_importtime
 from bench.cold_start import measure as measure_cold_start
 from bench.consumer_throughput import BASELINE_MODULE, VARIANTS, LambdaContext, ThroughputResult, logging_to
 from bench.deploy_loop import DeployLoopResult
@@ -43,11 +45,26 @@ def function_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-def _write_zip(path: Path, files: dict[str, str]) -> Path:
+def _write_zip(path: Path, files: dict[str, str | bytes]) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():
             archive.writestr(name, content)
     return path
+
+
+def _byte_code(source: str, work: Path) -> bytes:
+    """Unchecked-hash byte code of `source` for this interpreter, as the builder ships it."""
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "module.py"
+    path.write_text(source)
+    compiled = work / "module.pyc"
+    py_compile.compile(
+        str(path),
+        cfile=str(compiled),
+        doraise=True,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
+    return compiled.read_bytes()
 
 
 @pytest.fixture
@@ -65,10 +82,15 @@ def packages(tmp_path: Path) -> Path:
                 "shared/__init__.py": "",
             },
         )
+    layer_init = "VALUE = 1\n" + "#" * 20_000
     _write_zip(
         out / "layer-x86_64.zip",
         {
-            "python/benchlayer/__init__.py": "VALUE = 1\n" + "#" * 20_000,
+            # Shipped with its byte code, as the builder ships every module; the code zips' modules are not.
+            "python/benchlayer/__init__.py": layer_init,
+            "python/benchlayer/" + importlib.util.cache_from_source("__init__.py"): _byte_code(
+                layer_init, tmp_path / "compile"
+            ),
             "python/benchlayer/extra.py": "#" * 5_000,
             "python/benchlayer-1.0.dist-info/METADATA": "Name: benchlayer\n",
             "python/tiny.py": "",
@@ -226,9 +248,12 @@ def test_package_size_classifies_zips_and_ranks_contributors(packages: Path) -> 
     kinds = {package.name: package.kind for package in discover(packages)}
     assert kinds == {"writer": "code", "consumer": "code", "layer-x86_64": "layer"}
     layer = next(package for package in result.packages if package.kind == "layer")
-    assert layer.files == 4
-    assert layer.unzipped_bytes == len("VALUE = 1\n") + 20_000 + 5_000 + len("Name: benchlayer\n")
-    assert layer.largest[0] == ("python/benchlayer", len("VALUE = 1\n") + 20_000 + 5_000)
+    with zipfile.ZipFile(packages / "layer-x86_64.zip") as archive:
+        byte_code = sum(info.file_size for info in archive.infolist() if info.filename.endswith(".pyc"))
+    assert layer.files == 5
+    benchlayer = len("VALUE = 1\n") + 20_000 + 5_000 + byte_code
+    assert layer.unzipped_bytes == benchlayer + len("Name: benchlayer\n")
+    assert layer.largest[0] == ("python/benchlayer", benchlayer)
     writer = next(package for package in result.packages if package.name == "writer")
     assert writer.largest[0] == ("writer/notes.txt", 3000)
     assert writer.zipped_bytes == (packages / "writer.zip").stat().st_size
@@ -247,7 +272,7 @@ def cold_start(packages: Path, tmp_path: Path) -> ColdStartResult:
 def test_cold_start_times_each_handler_beside_boto3_and_a_bare_interpreter(
     cold_start: ColdStartResult,
 ) -> None:
-    assert [mode.mode for mode in cold_start.modes] == ["cached", "as_deployed"]
+    assert [mode.mode for mode in cold_start.modes] == ["as_deployed", "cached"]
     for mode in cold_start.modes:
         assert set(mode.median_import) == {"bare interpreter", "import boto3", *HANDLER_LABELS}
         assert set(mode.ratio_to_boto3) == HANDLER_LABELS
@@ -256,10 +281,58 @@ def test_cold_start_times_each_handler_beside_boto3_and_a_bare_interpreter(
         for label, seconds in mode.median_import.items():
             assert mode.median_process[label] > seconds
     assert set(cold_start.slowest_imports) == HANDLER_LABELS
+    assert set(cold_start.deployed_to_cached) == {"import boto3", *HANDLER_LABELS}
+    assert all(ratio > 0 for ratio in cold_start.deployed_to_cached.values())
     # The handlers import json (and what json imports); `import benchlayer` succeeded too, or measuring would
     # have raised: the layer's python/ directory is on the path.
     for imports in cold_start.slowest_imports.values():
         assert "json" in {package for package, _ in imports}
+
+
+def test_cold_start_as_deployed_loads_the_shipped_byte_code_from_read_only_trees(
+    cold_start: ColdStartResult, tmp_path: Path
+) -> None:
+    # Only the layer's benchlayer/__init__.py ships byte code: each handler's own modules compile from source.
+    for function in ("writer", "consumer"):
+        assert cold_start.compiled_as_deployed[f"import {function}.handler"] == [
+            f"{function}/__init__.py",
+            f"{function}/handler.py",
+        ]
+    layer = tmp_path / "work" / "opt" / "layer-x86_64"
+    byte_code = layer / "python" / "benchlayer" / importlib.util.cache_from_source("__init__.py")
+    assert byte_code.is_file()
+    for path in (layer / "python" / "benchlayer", byte_code, tmp_path / "work" / "task" / "writer"):
+        assert path.stat().st_mode & 0o222 == 0, f"{path} is writable"
+
+
+def test_cold_start_refuses_an_import_that_writes_into_the_package_tree(
+    packages: Path, tmp_path: Path
+) -> None:
+    _write_zip(
+        packages / "writer.zip",
+        {
+            "writer/__init__.py": "",
+            "writer/handler.py": "open(__file__ + '.log', 'w').close()\n",
+            "shared/__init__.py": "",
+        },
+    )
+    runtime = Path(boto3.__file__).resolve().parent.parent
+
+    with pytest.raises(RuntimeError, match="wrote into the read-only package tree"):
+        measure_cold_start(packages, runs=1, work_dir=tmp_path / "work", runtime=runtime)
+
+
+def test_compiled_from_source_names_only_packaged_modules_compiled() -> None:
+    stderr = "\n".join(
+        [
+            "# code object from '/task/writer/__pycache__/handler.cpython-313.pyc'",
+            "# code object from /task/writer/api.py",
+            "# code object from /opt/python/pkg/mod.py",
+            "# code object from /usr/lib/python3.13/json/__init__.py",
+        ]
+    )
+
+    assert compiled_from_source(stderr, ["/task", "/opt/python/"]) == ["pkg/mod.py", "writer/api.py"]
 
 
 def test_parse_importtime_sums_self_time_by_package_after_the_mark() -> None:
@@ -337,8 +410,16 @@ def test_report_renders_every_table_with_targets(
         assert "| --- |" in section, f"{benchmark.title} has no table"
     targets = text.split("## Targets\n", 1)[1].split("\n## ", 1)[0]
     verdict_rows = [row for row in targets.splitlines() if row.endswith(("| met |", "| **missed** |"))]
-    # Two consumer ratios, two handler imports, two code zips, two functions' quotas.
-    assert len(verdict_rows) == 8
+    # Two consumer ratios, two handler imports and their two as-deployed / cached agreements, two code zips,
+    # two functions' quotas.
+    assert len(verdict_rows) == 10
+    assert "`import writer.handler` as deployed <= 1.2x `import boto3`" in targets
+    assert "`import writer.handler` as deployed within 10% of cached" in targets
+    cold = text.split("## Cold start\n", 1)[1].split("\n## ", 1)[0]
+    assert (
+        "| command | as deployed: import (wall / CPU) | vs import boto3 | cached: import (wall / CPU) |"
+        in cold
+    )
     assert "| 650 ms | 1,100 ms | 1,400 ms | 1 s |" in text
     assert "| `terraform apply` from empty | 3 | 41.0 s | 40.0 s | 42.0 s |" in text
 
