@@ -303,7 +303,8 @@ def measure_writer(rounds: int) -> Measured:
         # The table the writer's store binds from TABLE_NAME, created through a model bound the same way.
         from writer.store import bind_model
 
-        bind_model(WRITER_ENVIRONMENT["TABLE_NAME"]).create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        products = bind_model(WRITER_ENVIRONMENT["TABLE_NAME"])
+        products.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
         event = http_request("POST", "/products", PRODUCT)
         context = LambdaContext(function_name="bench-writer")
 
@@ -318,7 +319,7 @@ def measure_writer(rounds: int) -> Measured:
             log_bytes = len(sink.getvalue().encode())
             with open(os.devnull, "w", encoding="utf-8") as devnull, logging_to(devnull, ("writer",)):
                 cpu = _cpu_median(call, rounds)
-        item = next(iter(ProductModel.scan(limit=1))).serialize()
+        item = next(iter(products.scan(limit=1))).serialize()
     return Measured(
         cpu_seconds=cpu,
         log_bytes=log_bytes,
