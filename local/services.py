@@ -3,6 +3,7 @@ and what the end-to-end suite starts in its own process."""
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Self
@@ -14,7 +15,7 @@ from local.esm.poller import StreamPoller
 from local.lambda_runtime.interpreters import RuntimeInterpreters
 from local.lambda_runtime.runner import LambdaRunner
 from local.lifecycle import Lifecycle
-from local.processes import StopSignal, write_json
+from local.processes import PortInUseError, StopSignal, port_in_use_message, write_json
 
 SERVE_STATE = "serve.json"
 
@@ -22,7 +23,8 @@ SERVE_STATE = "serve.json"
 class Services(Lifecycle):
     """The Lambda runner, the API fronts and the stream poller for the emulator at `endpoint`.
 
-    `api_ids` None serves every HTTP API found at start; the first gets `api_port` (0: any free port).
+    `api_ids` None serves every HTTP API found at start. With `api_port` 0 each front takes a free port; else
+    the first takes `api_port` and the next ones `api_port` + 2, + 3, … (`api_port_of`).
     """
 
     def __init__(
@@ -40,10 +42,9 @@ class Services(Lifecycle):
         self.runner = LambdaRunner(endpoint, work_dir, self.interpreters.python)
         self.poller = StreamPoller(endpoint, self.runner, state_dir=state_dir)
         if api_ids is None:
-            pages = client("apigatewayv2", endpoint).get_apis().get("Items", [])
-            api_ids = [api["ApiId"] for api in pages if api.get("ProtocolType") == "HTTP"]
+            api_ids = http_api_ids(endpoint)
         self.fronts = [
-            ApiFront(endpoint, api_id, self.runner, port=api_port if index == 0 else 0)
+            _front(endpoint, api_id, self.runner, api_port_of(api_port, index))
             for index, api_id in enumerate(api_ids)
         ]
 
@@ -74,6 +75,37 @@ class Services(Lifecycle):
             front.stop()
         self.poller.stop()
         self.runner.close()
+
+
+def http_api_ids(endpoint: str) -> list[str]:
+    """Every HTTP API in the emulator, by name then ID, so that fixed ports go to the same APIs each time."""
+    apigw = client("apigatewayv2", endpoint)
+    apis: list[dict[str, str]] = []
+    kwargs: dict[str, str] = {}
+    while True:  # botocore has no paginator for GetApis
+        page = apigw.get_apis(**kwargs)
+        apis.extend(api for api in page.get("Items", []) if api.get("ProtocolType") == "HTTP")
+        if not page.get("NextToken"):
+            break
+        kwargs["NextToken"] = page["NextToken"]
+    return [api["ApiId"] for api in sorted(apis, key=lambda api: (api.get("Name", ""), api["ApiId"]))]
+
+
+def api_port_of(base_port: int, index: int) -> int:
+    """The port of the `index`th API front: any free one without a base port; else the base port for the
+    first, and from base + 2 on for the next ones (base + 1 is the emulator's, see local.stack)."""
+    if base_port == 0:
+        return 0
+    return base_port if index == 0 else base_port + 1 + index
+
+
+def _front(endpoint: str, api_id: str, runner: LambdaRunner, port: int) -> ApiFront:
+    try:
+        return ApiFront(endpoint, api_id, runner, port=port)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUseError(port_in_use_message(port, f"API front of the HTTP API {api_id}")) from error
+        raise
 
 
 def serve(endpoint: str, api_ids: list[str] | None, port: int, state_dir: Path | None) -> int:
