@@ -7,6 +7,7 @@ leave the root's directory as it found it. Local target only: LocalStack and AWS
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -24,7 +25,7 @@ from botocore.credentials import Credentials
 
 from local import client, override, stack
 from local.constants import ACCESS_KEY, HOST, REGION, SECRET_KEY
-from local.processes import read_json
+from local.processes import StackError, read_json
 from tests.e2e.conftest import ROOT, TARGET, eventually
 
 pytestmark = [
@@ -67,9 +68,9 @@ def consumer_events(endpoint: str, group: str) -> list[dict[str, Any]]:
 
 def plan_exit_code(root: Path) -> tuple[int, str]:
     state_dir = stack.state_dir_for(root)
+    state = [f"-state={state_dir / 'terraform.tfstate'}"]
     result = subprocess.run(
-        ["terraform", f"-chdir={root}", "plan", "-detailed-exitcode", "-input=false", "-no-color"]
-        + [f"-state={state_dir / 'terraform.tfstate'}"],
+        ["terraform", f"-chdir={root}", "plan", "-detailed-exitcode", "-input=false", "-no-color", *state],
         env=stack.root_terraform_env(state_dir),
         capture_output=True,
         text=True,
@@ -113,11 +114,9 @@ def free_base_port() -> int:
             probe.bind((HOST, 0))
             port = int(probe.getsockname()[1])
         if port < 65534:
-            try:
+            with contextlib.suppress(StackError):  # taken in the meantime: try another
                 stack.check_ports(port)
-            except Exception:  # noqa: BLE001 - taken in the meantime: try another
-                continue
-            return port
+                return port
     raise AssertionError("no two consecutive free ports found")
 
 

@@ -69,7 +69,7 @@ def make_root(tmp_path: Path, text: str, name: str = "main.tf") -> Path:
 
 
 def parsed(text: str) -> dict[str, object]:
-    return hcl2.loads(text, serialization_options=override._VALUES)  # type: ignore[no-any-return]
+    return hcl2.loads(text, serialization_options=override._VALUES)
 
 
 # --- which provider configurations the override covers ---
@@ -132,7 +132,7 @@ def test_a_root_that_is_not_a_terraform_directory_is_refused(tmp_path: Path) -> 
 def test_unparseable_hcl_names_the_file(tmp_path: Path) -> None:
     root = make_root(tmp_path, 'provider "aws" {\n')
 
-    with pytest.raises(StackError, match="main.tf as HCL"):
+    with pytest.raises(StackError, match=r"main\.tf as HCL"):
         override.aws_providers(override.terraform_files(root))
 
 
