@@ -1,9 +1,10 @@
-"""The local stack's command line: `python -m local up|down|serve|logs|outputs`.
+"""The local stack's command line: `python -m local up|down|serve|logs|invoke|outputs`.
 
 - `up`: start the emulator, apply examples/local (or `--root DIR`) to it, serve it (local.stack);
 - `down`: stop everything `up` started and remove its state (local.stack);
 - `serve`: run the Lambda runner, the API fronts and the stream poller (local.services);
 - `logs`: print a log group of the running stack (local.logs);
+- `invoke`: invoke a function of the running stack and print its response (local.invoke);
 - `outputs`: print the root's Terraform outputs with the local API URLs (local.outputs).
 """
 
@@ -15,12 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from local.invoke import invoke, running_endpoint
 from local.lambda_runtime.interpreters import UnsupportedRuntimeError
 from local.logs import logs
 from local.outputs import outputs
 from local.processes import StackError
 from local.services import serve
-from local.stack import down, up
+from local.stack import down, state_dir_for, up
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         "group", nargs="?", default="consumer", help="consumer, writer, api or a group name"
     )
     logs_parser.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
-    _root_arguments(logs_parser, _outputs_parser(commands))
+    invoke_parser = commands.add_parser("invoke", help="invoke a function and print its response")
+    invoke_parser.add_argument("function", help="function name or ARN (qualified with a version or alias)")
+    invoke_parser.add_argument("--payload", help="the event, as JSON (default: {})")
+    invoke_parser.add_argument("--endpoint", help="the emulator's URL (default: the stack `up` started)")
+    _root_arguments(logs_parser, invoke_parser, _outputs_parser(commands))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
@@ -59,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             return outputs(args.root, args.json)
         if args.command == "serve":
             return serve(args.endpoint, args.api_id, args.port, args.state_dir)
+        if args.command == "invoke":
+            return invoke(args.function, args.payload, args.endpoint or _root_endpoint(args.root))
         return logs(args.group, args.follow, root=args.root)
     except (StackError, UnsupportedRuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -79,6 +87,11 @@ def _root_arguments(up_parser: argparse.ArgumentParser, *parsers: argparse.Argum
         help="fixed ports: the API front on PORT, the emulator on PORT+1, further API fronts on PORT+2, ... "
         "(default: free ports)",
     )
+
+
+def _root_endpoint(root: Path | None) -> str | None:
+    """The emulator of the stack of `root`; None for examples/local's, which `invoke` finds itself."""
+    return None if root is None else running_endpoint(state_dir_for(root))
 
 
 def _outputs_parser(commands: Any) -> argparse.ArgumentParser:

@@ -1,5 +1,6 @@
-"""The Lambda runner, the API fronts and the stream poller in one process: what `python -m local serve` runs
-and what the end-to-end suite starts in its own process."""
+"""The Lambda runner (with its Invoke API, to which the emulator hands Lambda Invoke), the API fronts and the
+stream poller in one process, publishing AWS's metrics to the emulator's CloudWatch: what
+`python -m local serve` runs and what the end-to-end suite starts in its own process."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from local.apigw.server import ApiFront
 from local.constants import RUNTIMES_DIR
 from local.esm.poller import StreamPoller
 from local.lambda_runtime.interpreters import RuntimeInterpreters
+from local.lambda_runtime.invoke_api import InvokeApi
 from local.lambda_runtime.runner import LambdaRunner
 from local.lifecycle import Lifecycle
+from local.metrics import CloudWatchMetrics
 from local.processes import PortInUseError, StopSignal, port_in_use_message, write_json
 
 SERVE_STATE = "serve.json"
@@ -39,12 +42,14 @@ class Services(Lifecycle):
     ) -> None:
         self.endpoint = endpoint
         self.interpreters = RuntimeInterpreters(runtimes_dir)
-        self.runner = LambdaRunner(endpoint, work_dir, self.interpreters.python)
-        self.poller = StreamPoller(endpoint, self.runner, state_dir=state_dir)
+        self.metrics = CloudWatchMetrics(client("cloudwatch", endpoint))
+        self.runner = LambdaRunner(endpoint, work_dir, self.interpreters.python, metrics=self.metrics)
+        self.invoke_api = InvokeApi(endpoint, self.runner)
+        self.poller = StreamPoller(endpoint, self.runner, state_dir=state_dir, metrics=self.metrics)
         if api_ids is None:
             api_ids = http_api_ids(endpoint)
         self.fronts = [
-            _front(endpoint, api_id, self.runner, api_port_of(api_port, index))
+            _front(endpoint, api_id, self.runner, api_port_of(api_port, index), self.metrics)
             for index, api_id in enumerate(api_ids)
         ]
 
@@ -65,6 +70,7 @@ class Services(Lifecycle):
 
     def start(self) -> Self:
         self.prepare_runtimes()
+        self.invoke_api.start()
         for front in self.fronts:
             front.start()
         self.poller.start()
@@ -74,7 +80,9 @@ class Services(Lifecycle):
         for front in self.fronts:
             front.stop()
         self.poller.stop()
+        self.invoke_api.stop()
         self.runner.close()
+        self.metrics.close()
 
 
 def http_api_ids(endpoint: str) -> list[str]:
@@ -99,9 +107,11 @@ def api_port_of(base_port: int, index: int) -> int:
     return base_port if index == 0 else base_port + 1 + index
 
 
-def _front(endpoint: str, api_id: str, runner: LambdaRunner, port: int) -> ApiFront:
+def _front(
+    endpoint: str, api_id: str, runner: LambdaRunner, port: int, metrics: CloudWatchMetrics
+) -> ApiFront:
     try:
-        return ApiFront(endpoint, api_id, runner, port=port)
+        return ApiFront(endpoint, api_id, runner, port=port, metrics=metrics)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise PortInUseError(port_in_use_message(port, f"API front of the HTTP API {api_id}")) from error
