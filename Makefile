@@ -130,13 +130,18 @@ test: venv init ## Run every test (the command CI runs)
 docs: venv ## Write the README's Requirements, Inputs and Outputs tables from the module's HCL
 	$(PY) scripts/tf_docs.py
 
+# ROOT=dir runs another Terraform root that uses the module (state in .local/roots/); PORT=n fixes the ports
+# (API front n, emulator n+1). See docs/local-stack.md.
+STACK_ROOT := $(if $(ROOT),--root $(ROOT))
+
 .PHONY: up
-up: venv ## Start the local stack: emulator on 127.0.0.1, examples/local applied to it, API, runner and poller
-	$(PY) -m local up
+up: venv ## Start the local stack: emulator on 127.0.0.1, examples/local (or ROOT=dir) applied to it, API, runner and poller; PORT=n fixes ports
+	$(PY) -m local up $(STACK_ROOT) $(if $(PORT),--port $(PORT))
 
 .PHONY: down
-down: ## Stop the local stack and remove its state (.local/)
-	@if [ -x $(PY) ]; then $(PY) -m local down; else rm -rf .local; fi
+down: ## Stop the local stack (of ROOT=dir) and remove its state and what it added to ROOT
+	@if [ -x $(PY) ]; then $(PY) -m local down $(STACK_ROOT); elif [ -z "$(ROOT)" ]; then rm -rf .local; \
+	else echo "no virtualenv ($(VENV)): run make venv, then make down ROOT=$(ROOT)"; exit 1; fi
 
 .PHONY: bench
 bench: venv ## Benchmarks beside their baselines (throughput, cold start, sizes, latency, deploy) -> BENCHMARKS.md

@@ -10,6 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository
 STATE_DIR = ROOT / ".local"  # what `up` writes: pids, logs, Terraform state (removed by `down`)
+ROOTS_STATE_DIR = STATE_DIR / "roots"  # the same for `up --root DIR`, one directory per root (local.stack)
 EXAMPLE_DIR = ROOT / "examples" / "local"  # the configuration `up` applies to the emulator
 BUILD_DIR = ROOT / ".build"
 RUNTIMES_DIR = BUILD_DIR / "lambda-runtimes"  # one virtualenv per Lambda Python runtime

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from local import client
-from local.constants import STATE_DIR
 from local.processes import read_json
-from local.stack import STACK_STATE
+from local.stack import STACK_STATE, state_dir_for
 
 
 def _log_events(endpoint: str, group: str, start_ms: int) -> Iterator[dict[str, Any]]:
@@ -25,17 +24,35 @@ def _log_events(endpoint: str, group: str, start_ms: int) -> Iterator[dict[str, 
         kwargs["nextToken"] = page["nextToken"]
 
 
-def logs(which: str, follow: bool, state_dir: Path = STATE_DIR) -> int:
-    stack = read_json(state_dir / STACK_STATE)
-    if stack is None:
-        print("no local stack is running: start one with `make up`", file=sys.stderr)
-        return 1
+def log_group(which: str, stack: dict[str, Any]) -> str:
+    """The log group `which` names: consumer, writer or api (from the root's outputs of those names, the
+    consumer's also from the event source mappings' functions), or a log group name as it is."""
     outputs = stack["outputs"]
-    group = {
-        "consumer": outputs["consumer_log_group_name"],
-        "writer": outputs["writer_log_group_name"],
-        "api": outputs.get("api_access_log_group_name", ""),
-    }.get(which, which)
+    found = {
+        "consumer": outputs.get("consumer_log_group_name")
+        or next(iter(stack.get("consumer_log_groups", [])), None),
+        "writer": outputs.get("writer_log_group_name"),
+        "api": outputs.get("api_access_log_group_name"),
+    }
+    if which not in found:
+        return which
+    group = found[which]
+    if not group:
+        raise LookupError(f"the stack has no {which} log group: name the log group instead")
+    return str(group)
+
+
+def logs(which: str, follow: bool, state_dir: Path | None = None, root: Path | None = None) -> int:
+    stack = read_json((state_dir_for(root) if state_dir is None else state_dir) / STACK_STATE)
+    if stack is None:
+        make = "make up" if root is None else f"make up ROOT={root}"
+        print(f"no local stack is running: start one with `{make}`", file=sys.stderr)
+        return 1
+    try:
+        group = log_group(which, stack)
+    except LookupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     seen: set[str] = set()
     start_ms = 0
     while True:

@@ -8,9 +8,11 @@ stack's own, so a pid recycled by another process is left alone.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -18,7 +20,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from local.constants import ROOT
+from local.constants import HOST, ROOT
 
 STARTUP_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
@@ -132,3 +134,29 @@ class StopSignal:
         # Short waits: the main thread runs signal handlers between them.
         while not self._received.wait(1.0):
             pass
+
+
+class PortInUseError(StackError):
+    """A fixed port the stack was asked to listen on is taken."""
+
+
+def port_in_use_message(port: int, role: str) -> str:
+    return (
+        f"port {port} on {HOST} is already in use (wanted for the {role}); pick another base port with "
+        f"`make up PORT=<n>` (the API front listens on n, the emulator on n+1), stop what holds it, or leave "
+        f"PORT out to use free ports"
+    )
+
+
+def check_port_free(port: int, role: str) -> None:
+    """PortInUseError when `port` on 127.0.0.1 cannot be listened on, as the stack's servers would try it
+    (SO_REUSEADDR, as they set it: a port only in TIME_WAIT counts as free)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+            probe.listen(1)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUseError(port_in_use_message(port, role)) from error
+            raise StackError(f"cannot listen on {HOST}:{port} for the {role}: {error.strerror}") from error

@@ -4,6 +4,7 @@ stream poller in one process, publishing AWS's metrics to the emulator's CloudWa
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Self
@@ -17,7 +18,7 @@ from local.lambda_runtime.invoke_api import InvokeApi
 from local.lambda_runtime.runner import LambdaRunner
 from local.lifecycle import Lifecycle
 from local.metrics import CloudWatchMetrics
-from local.processes import StopSignal, write_json
+from local.processes import PortInUseError, StopSignal, port_in_use_message, write_json
 
 SERVE_STATE = "serve.json"
 
@@ -25,7 +26,8 @@ SERVE_STATE = "serve.json"
 class Services(Lifecycle):
     """The Lambda runner, the API fronts and the stream poller for the emulator at `endpoint`.
 
-    `api_ids` None serves every HTTP API found at start; the first gets `api_port` (0: any free port).
+    `api_ids` None serves every HTTP API found at start. With `api_port` 0 each front takes a free port; else
+    the first takes `api_port` and the next ones `api_port` + 2, + 3, … (`api_port_of`).
     """
 
     def __init__(
@@ -45,10 +47,9 @@ class Services(Lifecycle):
         self.invoke_api = InvokeApi(endpoint, self.runner)
         self.poller = StreamPoller(endpoint, self.runner, state_dir=state_dir, metrics=self.metrics)
         if api_ids is None:
-            pages = client("apigatewayv2", endpoint).get_apis().get("Items", [])
-            api_ids = [api["ApiId"] for api in pages if api.get("ProtocolType") == "HTTP"]
+            api_ids = http_api_ids(endpoint)
         self.fronts = [
-            ApiFront(endpoint, api_id, self.runner, port=api_port if index == 0 else 0, metrics=self.metrics)
+            _front(endpoint, api_id, self.runner, api_port_of(api_port, index), self.metrics)
             for index, api_id in enumerate(api_ids)
         ]
 
@@ -82,6 +83,39 @@ class Services(Lifecycle):
         self.invoke_api.stop()
         self.runner.close()
         self.metrics.close()
+
+
+def http_api_ids(endpoint: str) -> list[str]:
+    """Every HTTP API in the emulator, by name then ID, so that fixed ports go to the same APIs each time."""
+    apigw = client("apigatewayv2", endpoint)
+    apis: list[dict[str, str]] = []
+    kwargs: dict[str, str] = {}
+    while True:  # botocore has no paginator for GetApis
+        page = apigw.get_apis(**kwargs)
+        apis.extend(api for api in page.get("Items", []) if api.get("ProtocolType") == "HTTP")
+        if not page.get("NextToken"):
+            break
+        kwargs["NextToken"] = page["NextToken"]
+    return [api["ApiId"] for api in sorted(apis, key=lambda api: (api.get("Name", ""), api["ApiId"]))]
+
+
+def api_port_of(base_port: int, index: int) -> int:
+    """The port of the `index`th API front: any free one without a base port; else the base port for the
+    first, and from base + 2 on for the next ones (base + 1 is the emulator's, see local.stack)."""
+    if base_port == 0:
+        return 0
+    return base_port if index == 0 else base_port + 1 + index
+
+
+def _front(
+    endpoint: str, api_id: str, runner: LambdaRunner, port: int, metrics: CloudWatchMetrics
+) -> ApiFront:
+    try:
+        return ApiFront(endpoint, api_id, runner, port=port, metrics=metrics)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUseError(port_in_use_message(port, f"API front of the HTTP API {api_id}")) from error
+        raise
 
 
 def serve(endpoint: str, api_ids: list[str] | None, port: int, state_dir: Path | None) -> int:

@@ -16,9 +16,10 @@ from local.constants import BUILD_DIR, EXAMPLE_DIR, SCRIPTS_DIR
 from local.processes import StackError, tail
 
 
-def terraform_env(state_dir: Path) -> dict[str, str]:
-    """Terraform's environment: a data dir under `state_dir`, and the provider mirror when there is one."""
-    env = dict(os.environ)
+def terraform_env(state_dir: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """Terraform's environment: `base` (default: this process's environment) with a data dir under
+    `state_dir`, and the provider mirror when there is one."""
+    env = dict(os.environ if base is None else base)
     env["TF_DATA_DIR"] = str(state_dir / "terraform-data")
     env["TF_IN_AUTOMATION"] = "1"
     env["CHECKPOINT_DISABLE"] = "1"
@@ -56,6 +57,11 @@ def terraform(args: list[str], env: dict[str, str], log_path: Path, directory: P
     return result.stdout
 
 
+def init(env: dict[str, str], log_path: Path, directory: Path = EXAMPLE_DIR) -> str:
+    """`terraform init` of `directory`, without prompts."""
+    return terraform(["init", "-input=false"], env, log_path, directory)
+
+
 def tf_vars(variables: dict[str, str]) -> list[str]:
     """`-var key=value` arguments for each variable."""
     return [arg for key, value in variables.items() for arg in ("-var", f"{key}={value}")]
@@ -67,10 +73,13 @@ def apply(
     state_file: Path,
     variables: dict[str, str],
     directory: Path = EXAMPLE_DIR,
+    *,
+    initialise: bool = True,
 ) -> str:
-    """`terraform init`, then `apply` of `directory` with `variables` into `state_file`; returns the apply's
-    stdout."""
-    terraform(["init", "-input=false"], env, log_path, directory)
+    """`terraform init` (unless `initialise` is False: done already), then `apply` of `directory` with
+    `variables` into `state_file`; returns the apply's stdout."""
+    if initialise:
+        init(env, log_path, directory)
     return terraform(
         ["apply", "-auto-approve", "-input=false", f"-state={state_file}", *tf_vars(variables)],
         env,
@@ -83,5 +92,12 @@ def outputs(
     env: dict[str, str], log_path: Path, state_file: Path, directory: Path = EXAMPLE_DIR
 ) -> dict[str, Any]:
     """The root module's outputs in `state_file`, by name (their values only)."""
+    return {key: value["value"] for key, value in output_json(env, log_path, state_file, directory).items()}
+
+
+def output_json(
+    env: dict[str, str], log_path: Path, state_file: Path, directory: Path = EXAMPLE_DIR
+) -> dict[str, Any]:
+    """`terraform output -json`: each output's `value`, `type` and `sensitive`, by name."""
     raw = json.loads(terraform(["output", "-json", f"-state={state_file}"], env, log_path, directory))
-    return {key: value["value"] for key, value in raw.items()}
+    return dict(raw)
