@@ -55,7 +55,7 @@ resource "aws_apigatewayv2_integration" "writer" {
   api_id                 = aws_apigatewayv2_api.this.id
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
-  integration_uri        = aws_lambda_function.this["writer"].invoke_arn
+  integration_uri        = local.invoked["writer"].invoke_arn
   payload_format_version = "2.0"
 }
 
@@ -114,6 +114,7 @@ resource "aws_lambda_permission" "api" {
   statement_id  = "AllowInvokeFromHttpApi"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this["writer"].function_name
+  qualifier     = local.invoked["writer"].qualifier
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
 }

@@ -102,3 +102,13 @@ output "dead_letter_queue_url" {
   description = "URL of the dead-letter queue the module created; null when on_failure_destination_arn was given."
   value       = one(aws_sqs_queue.dead_letter[*].url)
 }
+
+output "writer_alias_arn" {
+  description = "ARN of the writer's alias \"live\" (the version the API invokes); null unless snap_start_enabled."
+  value       = try(aws_lambda_alias.live["writer"].arn, null)
+}
+
+output "consumer_alias_arn" {
+  description = "ARN of the consumer's alias \"live\" (the version the event source mapping invokes); null unless snap_start_enabled."
+  value       = try(aws_lambda_alias.live["consumer"].arn, null)
+}

@@ -19,7 +19,7 @@ locals {
 }
 
 resource "aws_lambda_event_source_mapping" "stream" {
-  function_name                      = aws_lambda_function.this["consumer"].arn
+  function_name                      = local.invoked["consumer"].arn
   event_source_arn                   = aws_dynamodb_table.products.stream_arn
   enabled                            = var.event_source_mapping_enabled
   starting_position                  = var.starting_position

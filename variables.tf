@@ -555,3 +555,13 @@ variable "cors" {
     error_message = "cors.allow_origins must be \"*\" or scheme://host[:port] without a path, cors.allow_methods HTTP methods (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS) or \"*\", and allow_credentials needs explicit origins instead of \"*\"."
   }
 }
+
+# ---------------------------------------------------------------------------------------------------------------------
+# SnapStart
+# ---------------------------------------------------------------------------------------------------------------------
+
+variable "snap_start_enabled" {
+  description = "Lambda SnapStart for the writer and the consumer (runtime python3.12 or later): each apply publishes a version, snapshotted after its init, behind an alias \"live\" that the API, the mapping and the redrive invoke. Python functions pay for snapshot caching and restores."
+  type        = bool
+  default     = false
+}
