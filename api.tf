@@ -1,4 +1,5 @@
-# The HTTP API (API Gateway v2, payload format 2.0) in front of the writer function.
+# The HTTP API (API Gateway v2, payload format 2.0) in front of the writer function; none of it when create_api is
+# false. The single resources had no count before: Terraform moves each existing object to index 0 by itself.
 
 locals {
   # The four product routes, plus an ANY route per path: API Gateway prefers a route with the request's method,
@@ -11,6 +12,8 @@ locals {
 }
 
 resource "aws_apigatewayv2_api" "this" {
+  count = local.create_writer ? 1 : 0
+
   name          = local.names.api
   description   = "Products API of ${var.name}"
   protocol_type = "HTTP"
@@ -31,9 +34,9 @@ resource "aws_apigatewayv2_api" "this" {
 }
 
 resource "aws_apigatewayv2_authorizer" "jwt" {
-  count = var.authorization_type == "JWT" ? 1 : 0
+  count = local.create_writer && var.authorization_type == "JWT" ? 1 : 0
 
-  api_id           = aws_apigatewayv2_api.this.id
+  api_id           = aws_apigatewayv2_api.this[0].id
   name             = "${var.name}-jwt"
   authorizer_type  = "JWT"
   identity_sources = ["$request.header.Authorization"]
@@ -52,7 +55,9 @@ resource "aws_apigatewayv2_authorizer" "jwt" {
 }
 
 resource "aws_apigatewayv2_integration" "writer" {
-  api_id                 = aws_apigatewayv2_api.this.id
+  count = local.create_writer ? 1 : 0
+
+  api_id                 = aws_apigatewayv2_api.this[0].id
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
   integration_uri        = local.invoked["writer"].invoke_arn
@@ -60,17 +65,19 @@ resource "aws_apigatewayv2_integration" "writer" {
 }
 
 resource "aws_apigatewayv2_route" "writer" {
-  for_each = local.routes
+  for_each = local.create_writer ? local.routes : toset([])
 
-  api_id             = aws_apigatewayv2_api.this.id
+  api_id             = aws_apigatewayv2_api.this[0].id
   route_key          = each.key
-  target             = "integrations/${aws_apigatewayv2_integration.writer.id}"
+  target             = "integrations/${aws_apigatewayv2_integration.writer[0].id}"
   authorization_type = var.authorization_type
   authorizer_id      = one(aws_apigatewayv2_authorizer.jwt[*].id)
 }
 
 resource "aws_cloudwatch_log_group" "api_access" {
   #checkov:skip=CKV_AWS_338:retention is the caller's choice (log_retention_in_days, default 30 days; 0 keeps logs forever)
+  count = local.create_writer ? 1 : 0
+
   name              = local.names.api_log_group
   retention_in_days = var.log_retention_in_days
   kms_key_id        = var.kms_key_arn
@@ -78,7 +85,9 @@ resource "aws_cloudwatch_log_group" "api_access" {
 }
 
 resource "aws_apigatewayv2_stage" "default" {
-  api_id      = aws_apigatewayv2_api.this.id
+  count = local.create_writer ? 1 : 0
+
+  api_id      = aws_apigatewayv2_api.this[0].id
   name        = "$default"
   auto_deploy = true
   tags        = local.tags
@@ -89,7 +98,7 @@ resource "aws_apigatewayv2_stage" "default" {
   }
 
   access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.api_access.arn
+    destination_arn = aws_cloudwatch_log_group.api_access[0].arn
     format = jsonencode({
       requestId          = "$context.requestId"
       requestTime        = "$context.requestTime"
@@ -111,10 +120,12 @@ resource "aws_apigatewayv2_stage" "default" {
 
 # Only this API (any stage, any route) may invoke the writer.
 resource "aws_lambda_permission" "api" {
+  count = local.create_writer ? 1 : 0
+
   statement_id  = "AllowInvokeFromHttpApi"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this["writer"].function_name
   qualifier     = local.invoked["writer"].qualifier
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+  source_arn    = "${aws_apigatewayv2_api.this[0].execution_arn}/*/*"
 }

@@ -8,9 +8,9 @@ locals {
   }
 
   # What differs between the two functions; names, packages, roles and log groups are looked up by the key.
-  functions = {
+  function_settings = {
     writer = {
-      description                    = "HTTP API handler of ${var.name}: writes products to ${local.names.table}"
+      description                    = "HTTP API handler of ${var.name}: writes products to ${local.table_name}"
       handler                        = "writer.handler.lambda_handler"
       memory_size                    = var.writer_memory_size
       timeout                        = var.writer_timeout
@@ -18,12 +18,12 @@ locals {
       # Names and settings only: nothing here is a secret.
       environment = merge(
         local.common_environment,
-        { TABLE_NAME = aws_dynamodb_table.products.name },
-        var.idempotency_enabled ? { IDEMPOTENCY_TABLE_NAME = aws_dynamodb_table.idempotency[0].name } : {},
+        { TABLE_NAME = local.table_name },
+        local.create_idempotency_table ? { IDEMPOTENCY_TABLE_NAME = aws_dynamodb_table.idempotency[0].name } : {},
       )
     }
     consumer = {
-      description                    = "Stream consumer of ${var.name}: logs every change of ${local.names.table}"
+      description                    = "Stream consumer of ${var.name}: logs every change of ${local.table_name}"
       handler                        = "consumer.handler.lambda_handler"
       memory_size                    = var.consumer_memory_size
       timeout                        = var.consumer_timeout
@@ -33,6 +33,12 @@ locals {
         var.consumer_record_handler == null ? {} : { RECORD_HANDLER = var.consumer_record_handler },
       )
     }
+  }
+
+  # Only the functions the module creates: they drive every for_each over functions, log groups, roles and packages.
+  functions = {
+    for key, settings in local.function_settings : key => settings
+    if(key == "writer" && local.create_writer) || (key == "consumer" && local.create_consumer)
   }
 
   # SnapStart serves the writer (HTTP requests) and the consumer (stream batches); only published versions have
@@ -61,7 +67,10 @@ resource "aws_cloudwatch_log_group" "this" {
   tags              = local.tags
 }
 
+# Without count before: Terraform moves the existing layer version to index 0 by itself.
 resource "aws_lambda_layer_version" "dependencies" {
+  count = local.create_dependencies_layer ? 1 : 0
+
   layer_name               = local.names.layer
   description              = "Pinned third-party packages of the ${var.name} functions (lambda_src/requirements.txt)"
   filename                 = local.packages.layer.path
@@ -92,7 +101,7 @@ resource "aws_lambda_function" "this" {
   handler                        = each.value.handler
   filename                       = local.packages[each.key].path
   source_code_hash               = local.packages[each.key].hash
-  layers                         = [aws_lambda_layer_version.dependencies.arn]
+  layers                         = aws_lambda_layer_version.dependencies[*].arn
   memory_size                    = each.value.memory_size
   timeout                        = each.value.timeout
   reserved_concurrent_executions = each.value.reserved_concurrent_executions

@@ -1,4 +1,5 @@
-# One role per function, each allowed only what its function does, on exactly this module's resources.
+# One role per function the module creates, each allowed only what its function does, on exactly this module's
+# resources; for the caller's own consumer, one policy on the caller's role with what the mapping needs.
 
 locals {
   # Lambda sends to the on-failure destination with the function's role: sns:Publish or sqs:SendMessage by service.
@@ -33,9 +34,9 @@ locals {
       [{
         sid       = "ProductItems"
         actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
-        resources = [aws_dynamodb_table.products.arn]
+        resources = [local.table_arn]
       }],
-      var.idempotency_enabled ? [{
+      local.create_idempotency_table ? [{
         sid       = "IdempotencyRecords"
         actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
         resources = [aws_dynamodb_table.idempotency[0].arn]
@@ -45,7 +46,7 @@ locals {
       [{
         sid       = "ReadStream"
         actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
-        resources = [aws_dynamodb_table.products.stream_arn]
+        resources = [local.stream_arn]
       }],
       # Lambda lists the table's streams with the role for the mapping. ListStreams supports no resource-level
       # permissions: "*" is the only value AWS honours (a table or stream ARN here would grant nothing).
@@ -63,11 +64,19 @@ locals {
   }
 }
 
-data "aws_iam_policy_document" "this" {
-  for_each = local.functions
+locals {
+  # One policy per function the module creates, on its own role, and one on the caller's role for their consumer.
+  policy_roles = merge(
+    { for key, role in aws_iam_role.this : key => role.id },
+    local.create_consumer ? {} : { consumer = var.consumer_role_name },
+  )
+}
 
-  # Adds the network interface statements when the functions run in a VPC.
-  source_policy_documents = data.aws_iam_policy_document.vpc_access[*].json
+data "aws_iam_policy_document" "this" {
+  for_each = local.policy_roles
+
+  # Adds the network interface statements when the module's functions run in a VPC.
+  source_policy_documents = contains(keys(local.functions), each.key) ? data.aws_iam_policy_document.vpc_access[*].json : []
 
   dynamic "statement" {
     for_each = local.function_statements[each.key]
@@ -79,18 +88,27 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
-  statement {
-    sid       = "OwnLogGroup"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this[each.key].arn}:*"]
+  # Logs and traces of the module's own functions; the caller's consumer has them from the caller's role already.
+  dynamic "statement" {
+    for_each = contains(keys(local.functions), each.key) ? [aws_cloudwatch_log_group.this[each.key].arn] : []
+
+    content {
+      sid       = "OwnLogGroup"
+      actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      resources = ["${statement.value}:*"]
+    }
   }
 
   # X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: "*" is the only value
   # AWS accepts.
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
+  dynamic "statement" {
+    for_each = contains(keys(local.functions), each.key) ? [true] : []
+
+    content {
+      sid       = "Tracing"
+      actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+      resources = ["*"]
+    }
   }
 
   # Items of a table encrypted with a customer-managed key: the writer reads and writes them, the consumer reads
@@ -107,11 +125,19 @@ data "aws_iam_policy_document" "this" {
 }
 
 resource "aws_iam_role_policy" "this" {
-  for_each = local.functions
+  for_each = local.policy_roles
 
   name   = "${local.names[each.key]}-access"
-  role   = aws_iam_role.this[each.key].id
+  role   = each.value
   policy = data.aws_iam_policy_document.this[each.key].json
+
+  lifecycle {
+    precondition {
+      # Checked on the consumer's policy alone, so that the message is shown once.
+      condition     = each.key != "consumer" || (var.consumer_function_arn == null) == (var.consumer_role_name == null)
+      error_message = "consumer_function_arn and consumer_role_name go together: set both (the caller's consumer and its execution role, which gets the stream and destination policy), or neither."
+    }
+  }
 }
 
 # The roles and their policies were separate resources per function before.
@@ -139,7 +165,7 @@ moved {
 locals {
   vpc_enabled = length(var.subnet_ids) > 0
   # partition, region and account of this module's resources, for the EC2 ARNs below
-  arn_parts         = split(":", aws_dynamodb_table.products.arn)
+  arn_parts         = split(":", local.table_arn)
   ec2_arn_prefix    = "arn:${local.arn_parts[1]}:ec2:${local.arn_parts[3]}:${local.arn_parts[4]}"
   network_interface = "${local.ec2_arn_prefix}:network-interface/*"
 }

@@ -1,91 +1,101 @@
 output "api_endpoint" {
-  description = "Base URL of the HTTP API ($default stage); routes are /products and /products/{id}."
-  value       = aws_apigatewayv2_api.this.api_endpoint
+  description = "Base URL of the HTTP API ($default stage); routes are /products and /products/{id}. Null when create_api is false."
+  value       = one(aws_apigatewayv2_api.this[*].api_endpoint)
 }
 
 output "api_id" {
-  description = "ID of the HTTP API."
-  value       = aws_apigatewayv2_api.this.id
+  description = "ID of the HTTP API; null when create_api is false."
+  value       = one(aws_apigatewayv2_api.this[*].id)
 }
 
 output "api_execution_arn" {
-  description = "Execution ARN of the HTTP API, for IAM policies that allow execute-api:Invoke when authorization_type is AWS_IAM."
-  value       = aws_apigatewayv2_api.this.execution_arn
+  description = "Execution ARN of the HTTP API, for IAM policies that allow execute-api:Invoke when authorization_type is AWS_IAM; null when create_api is false."
+  value       = one(aws_apigatewayv2_api.this[*].execution_arn)
 }
 
 output "api_access_log_group_name" {
-  description = "Name of the log group holding the API's JSON access logs."
-  value       = aws_cloudwatch_log_group.api_access.name
+  description = "Name of the log group holding the API's JSON access logs; null when create_api is false."
+  value       = one(aws_cloudwatch_log_group.api_access[*].name)
 }
 
 output "table_name" {
-  description = "Name of the products table."
-  value       = aws_dynamodb_table.products.name
+  description = "Name of the products table (the module's, or existing_table_name)."
+  value       = local.table_name
 }
 
 output "table_arn" {
-  description = "ARN of the products table."
-  value       = aws_dynamodb_table.products.arn
+  description = "ARN of the products table (the module's, or the existing table's)."
+  value       = local.table_arn
 }
 
 output "table_stream_arn" {
-  description = "ARN of the products table's stream."
-  value       = aws_dynamodb_table.products.stream_arn
+  description = "ARN of the products table's stream, which the event source mapping reads."
+  value       = local.stream_arn
 }
 
 output "idempotency_table_name" {
-  description = "Name of the Powertools idempotency table; null when idempotency_enabled is false."
+  description = "Name of the Powertools idempotency table; null when idempotency_enabled or create_api is false."
   value       = one(aws_dynamodb_table.idempotency[*].name)
 }
 
 output "idempotency_table_arn" {
-  description = "ARN of the Powertools idempotency table; null when idempotency_enabled is false."
+  description = "ARN of the Powertools idempotency table; null when idempotency_enabled or create_api is false."
   value       = one(aws_dynamodb_table.idempotency[*].arn)
 }
 
 output "writer_function_name" {
-  description = "Name of the writer function (HTTP API handler)."
-  value       = aws_lambda_function.this["writer"].function_name
+  description = "Name of the writer function (HTTP API handler); null when create_api is false."
+  value       = local.create_writer ? aws_lambda_function.this["writer"].function_name : null
 }
 
 output "writer_function_arn" {
-  description = "ARN of the writer function."
-  value       = aws_lambda_function.this["writer"].arn
+  description = "ARN of the writer function; null when create_api is false."
+  value       = local.create_writer ? aws_lambda_function.this["writer"].arn : null
 }
 
 output "writer_role_arn" {
-  description = "ARN of the writer function's execution role."
-  value       = aws_iam_role.this["writer"].arn
+  description = "ARN of the writer function's execution role; null when create_api is false."
+  value       = local.create_writer ? aws_iam_role.this["writer"].arn : null
 }
 
 output "writer_log_group_name" {
-  description = "Name of the writer function's log group."
-  value       = aws_cloudwatch_log_group.this["writer"].name
+  description = "Name of the writer function's log group; null when create_api is false."
+  value       = local.create_writer ? aws_cloudwatch_log_group.this["writer"].name : null
 }
 
 output "consumer_function_name" {
-  description = "Name of the consumer function (stream batch handler)."
-  value       = aws_lambda_function.this["consumer"].function_name
+  description = "Name of the module's consumer function (stream batch handler); null when consumer_function_arn is given."
+  value       = local.create_consumer ? aws_lambda_function.this["consumer"].function_name : null
 }
 
 output "consumer_function_arn" {
-  description = "ARN of the consumer function."
-  value       = aws_lambda_function.this["consumer"].arn
+  description = "ARN of the function the event source mapping invokes: the module's consumer, or consumer_function_arn."
+  value       = local.consumer_function_arn
 }
 
 output "consumer_role_arn" {
-  description = "ARN of the consumer function's execution role."
-  value       = aws_iam_role.this["consumer"].arn
+  description = "ARN of the module's consumer execution role; null when consumer_function_arn is given (the role is the caller's)."
+  value       = local.create_consumer ? aws_iam_role.this["consumer"].arn : null
+}
+
+output "consumer_role_name" {
+  description = "Name of the role that holds the consumer's stream and destination policy: the module's consumer role, or consumer_role_name."
+  value       = local.consumer_role_name
+}
+
+output "consumer_policy_name" {
+  description = "Name of the inline policy that lets the consumer read the stream and send to the on-failure destination (on the caller's role when consumer_function_arn is given)."
+  value       = aws_iam_role_policy.this["consumer"].name
 }
 
 output "consumer_log_group_name" {
-  description = "Name of the consumer function's log group."
-  value       = aws_cloudwatch_log_group.this["consumer"].name
+  description = "Name of the module's consumer log group; null when consumer_function_arn is given."
+  value       = local.create_consumer ? aws_cloudwatch_log_group.this["consumer"].name : null
 }
 
 output "layer_arn" {
-  description = "Version ARN of the dependency layer both functions use."
-  value       = aws_lambda_layer_version.dependencies.arn
+  description = "Version ARN of the dependency layer the module's functions use; null when the module creates no function."
+  value       = one(aws_lambda_layer_version.dependencies[*].arn)
 }
 
 output "event_source_mapping_uuid" {

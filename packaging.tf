@@ -60,7 +60,13 @@ locals {
     }))
   }
 
+  # Only what the module deploys is built: the layer with any function, a code package with its own function.
   packages = {
+    for key, package in local.package_specs : key => package
+    if key == "layer" ? local.create_dependencies_layer : contains(keys(local.functions), key)
+  }
+
+  package_specs = {
     writer = {
       hash = local.input_hashes.writer
       path = "${local.build_dir}/writer-${local.input_hashes.writer}.zip"

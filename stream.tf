@@ -19,8 +19,8 @@ locals {
 }
 
 resource "aws_lambda_event_source_mapping" "stream" {
-  function_name                      = local.invoked["consumer"].arn
-  event_source_arn                   = aws_dynamodb_table.products.stream_arn
+  function_name                      = local.create_consumer ? local.invoked["consumer"].arn : local.consumer_function_arn
+  event_source_arn                   = local.stream_arn
   enabled                            = var.event_source_mapping_enabled
   starting_position                  = var.starting_position
   batch_size                         = var.batch_size

@@ -27,6 +27,50 @@ variable "tags" {
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
+# What the module creates (reuse in a stack that already has some of the pieces)
+# ---------------------------------------------------------------------------------------------------------------------
+
+variable "create_api" {
+  description = "Create the HTTP API and its writer function (with role, policy, log group) and the idempotency table; false attaches only the consumer side to the table."
+  type        = bool
+  default     = true
+}
+
+variable "existing_table_name" {
+  description = "Name of an existing table to attach the consumer to instead of creating one; its stream must be on with a view type holding what stream_view_type asks for, and with create_api it needs string keys PK and SK. The table settings (billing, capacity, TTL, recovery, encryption) are then the table owner's; if it uses a customer-managed key, pass it as kms_key_arn. Must be known at plan (a literal, or the name argument of an aws_dynamodb_table); null creates the table."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.existing_table_name == null || can(regex("^[a-zA-Z0-9_.-]{3,255}$", var.existing_table_name))
+    error_message = "existing_table_name must be null or a DynamoDB table name: 3-255 characters of letters, digits, underscores, dots and hyphens."
+  }
+}
+
+variable "consumer_function_arn" {
+  description = "ARN of the caller's own Lambda function to invoke with the stream's batches instead of the module's consumer (then consumer_role_name is required); null creates the module's consumer. May be known only after apply."
+  type        = string
+  default     = null
+
+  validation {
+    # An unqualified ARN, or one with a version or alias qualifier.
+    condition     = var.consumer_function_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[a-zA-Z0-9_-]{1,64}(:(\\$LATEST|[a-zA-Z0-9_-]{1,128}))?$", var.consumer_function_arn))
+    error_message = "consumer_function_arn must be null or a Lambda function ARN (arn:<partition>:lambda:<region>:<account>:function:<name>, optionally followed by :<version or alias>)."
+  }
+}
+
+variable "consumer_role_name" {
+  description = "Name (not ARN) of the execution role of consumer_function_arn; the module attaches to it a policy that reads the table's stream and sends to the on-failure destination. Required with consumer_function_arn, null otherwise; must be known at plan (a literal, or the name argument of an aws_iam_role), since it decides what the module creates."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.consumer_role_name == null || can(regex("^[a-zA-Z0-9+=,.@_-]{1,64}$", var.consumer_role_name))
+    error_message = "consumer_role_name must be null or an IAM role name: 1-64 characters of letters, digits and + = , . @ _ - (the name, not the role's ARN)."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
 # Table
 # ---------------------------------------------------------------------------------------------------------------------
 
@@ -64,7 +108,7 @@ variable "write_capacity" {
 }
 
 variable "stream_view_type" {
-  description = "What the table's stream records hold for each change: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES."
+  description = "What the table's stream records hold for each change: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES. With existing_table_name, what the consumer needs: the table's stream must hold it (NEW_AND_OLD_IMAGES holds every other)."
   type        = string
   default     = "NEW_AND_OLD_IMAGES"
 

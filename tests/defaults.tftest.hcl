@@ -13,47 +13,47 @@ run "table" {
   command = plan
 
   assert {
-    condition     = aws_dynamodb_table.products.name == "cdc-test-products"
+    condition     = aws_dynamodb_table.products[0].name == "cdc-test-products"
     error_message = "The table name must start with var.name."
   }
 
   assert {
-    condition     = aws_dynamodb_table.products.hash_key == "PK" && aws_dynamodb_table.products.range_key == "SK"
+    condition     = aws_dynamodb_table.products[0].hash_key == "PK" && aws_dynamodb_table.products[0].range_key == "SK"
     error_message = "The table keys must be PK (hash) and SK (range)."
   }
 
   assert {
-    condition     = { for a in aws_dynamodb_table.products.attribute : a.name => a.type } == { PK = "S", SK = "S" }
+    condition     = { for a in aws_dynamodb_table.products[0].attribute : a.name => a.type } == { PK = "S", SK = "S" }
     error_message = "PK and SK must be the only attributes, both strings."
   }
 
   assert {
-    condition     = aws_dynamodb_table.products.billing_mode == "PAY_PER_REQUEST"
+    condition     = aws_dynamodb_table.products[0].billing_mode == "PAY_PER_REQUEST"
     error_message = "The table must bill on demand by default."
   }
 
   assert {
-    condition     = aws_dynamodb_table.products.stream_enabled && aws_dynamodb_table.products.stream_view_type == "NEW_AND_OLD_IMAGES"
+    condition     = aws_dynamodb_table.products[0].stream_enabled && aws_dynamodb_table.products[0].stream_view_type == "NEW_AND_OLD_IMAGES"
     error_message = "The stream must be on with NEW_AND_OLD_IMAGES by default."
   }
 
   assert {
-    condition     = aws_dynamodb_table.products.point_in_time_recovery[0].enabled
+    condition     = aws_dynamodb_table.products[0].point_in_time_recovery[0].enabled
     error_message = "Point-in-time recovery must be on by default."
   }
 
   assert {
-    condition     = aws_dynamodb_table.products.server_side_encryption[0].enabled
+    condition     = aws_dynamodb_table.products[0].server_side_encryption[0].enabled
     error_message = "Server-side encryption with a KMS key must be on by default."
   }
 
   assert {
-    condition     = length(aws_dynamodb_table.products.ttl) == 0
+    condition     = length(aws_dynamodb_table.products[0].ttl) == 0
     error_message = "TTL must be off unless ttl_attribute_name is set."
   }
 
   assert {
-    condition     = aws_dynamodb_table.products.deletion_protection_enabled == false
+    condition     = aws_dynamodb_table.products[0].deletion_protection_enabled == false
     error_message = "Deletion protection must follow deletion_protection_enabled (default false)."
   }
 }
@@ -106,7 +106,7 @@ run "functions" {
   }
 
   assert {
-    condition     = alltrue([for f in aws_lambda_function.this : f.layers == tolist([aws_lambda_layer_version.dependencies.arn])])
+    condition     = alltrue([for f in aws_lambda_function.this : f.layers == tolist([aws_lambda_layer_version.dependencies[0].arn])])
     error_message = "Both functions must use the dependency layer."
   }
 
@@ -146,7 +146,7 @@ run "functions" {
   }
 
   assert {
-    condition     = alltrue([for g in [aws_cloudwatch_log_group.this["writer"], aws_cloudwatch_log_group.this["consumer"], aws_cloudwatch_log_group.api_access] : g.retention_in_days == 30 && g.kms_key_id == null])
+    condition     = alltrue([for g in [aws_cloudwatch_log_group.this["writer"], aws_cloudwatch_log_group.this["consumer"], aws_cloudwatch_log_group.api_access[0]] : g.retention_in_days == 30 && g.kms_key_id == null])
     error_message = "Log groups must keep logs 30 days by default."
   }
 }
@@ -160,7 +160,7 @@ run "packaging" {
   }
 
   assert {
-    condition     = aws_lambda_layer_version.dependencies.source_code_hash == local.input_hashes.layer
+    condition     = aws_lambda_layer_version.dependencies[0].source_code_hash == local.input_hashes.layer
     error_message = "The layer's source_code_hash must be the hash of its inputs."
   }
 
@@ -168,7 +168,7 @@ run "packaging" {
     condition = alltrue([
       aws_lambda_function.this["writer"].filename == "./.build/lambda/writer-${local.input_hashes.writer}.zip",
       aws_lambda_function.this["consumer"].filename == "./.build/lambda/consumer-${local.input_hashes.consumer}.zip",
-      aws_lambda_layer_version.dependencies.filename == "./.build/lambda/layer-${local.input_hashes.layer}.zip",
+      aws_lambda_layer_version.dependencies[0].filename == "./.build/lambda/layer-${local.input_hashes.layer}.zip",
     ])
     error_message = "Packages must be named after their input hash under .build/lambda of the root module."
   }
@@ -197,7 +197,7 @@ run "packaging" {
   }
 
   assert {
-    condition     = aws_lambda_layer_version.dependencies.compatible_runtimes == toset(["python3.13"]) && aws_lambda_layer_version.dependencies.compatible_architectures == toset(["arm64"])
+    condition     = aws_lambda_layer_version.dependencies[0].compatible_runtimes == toset(["python3.13"]) && aws_lambda_layer_version.dependencies[0].compatible_architectures == toset(["arm64"])
     error_message = "The layer must declare the functions' runtime and architecture."
   }
 }
@@ -206,7 +206,7 @@ run "event_source_mapping" {
   command = plan
 
   assert {
-    condition     = aws_lambda_event_source_mapping.stream.event_source_arn == aws_dynamodb_table.products.stream_arn
+    condition     = aws_lambda_event_source_mapping.stream.event_source_arn == aws_dynamodb_table.products[0].stream_arn
     error_message = "The mapping must read the products table's stream."
   }
 
@@ -304,12 +304,12 @@ run "http_api" {
   command = plan
 
   assert {
-    condition     = aws_apigatewayv2_api.this.name == "cdc-test" && aws_apigatewayv2_api.this.protocol_type == "HTTP"
+    condition     = aws_apigatewayv2_api.this[0].name == "cdc-test" && aws_apigatewayv2_api.this[0].protocol_type == "HTTP"
     error_message = "The API must be an HTTP API named var.name."
   }
 
   assert {
-    condition     = length(aws_apigatewayv2_api.this.cors_configuration) == 0
+    condition     = length(aws_apigatewayv2_api.this[0].cors_configuration) == 0
     error_message = "CORS must be off by default."
   }
 
@@ -324,7 +324,7 @@ run "http_api" {
   }
 
   assert {
-    condition     = alltrue([for r in aws_apigatewayv2_route.writer : r.target == "integrations/${aws_apigatewayv2_integration.writer.id}"])
+    condition     = alltrue([for r in aws_apigatewayv2_route.writer : r.target == "integrations/${aws_apigatewayv2_integration.writer[0].id}"])
     error_message = "Every route must go to the writer integration."
   }
 
@@ -334,42 +334,42 @@ run "http_api" {
   }
 
   assert {
-    condition     = aws_apigatewayv2_integration.writer.integration_type == "AWS_PROXY" && aws_apigatewayv2_integration.writer.payload_format_version == "2.0"
+    condition     = aws_apigatewayv2_integration.writer[0].integration_type == "AWS_PROXY" && aws_apigatewayv2_integration.writer[0].payload_format_version == "2.0"
     error_message = "The integration must be a Lambda proxy with payload format 2.0."
   }
 
   assert {
-    condition     = aws_apigatewayv2_integration.writer.integration_uri == aws_lambda_function.this["writer"].invoke_arn
+    condition     = aws_apigatewayv2_integration.writer[0].integration_uri == aws_lambda_function.this["writer"].invoke_arn
     error_message = "The integration must invoke the writer."
   }
 
   assert {
-    condition     = aws_apigatewayv2_stage.default.name == "$default" && aws_apigatewayv2_stage.default.auto_deploy
+    condition     = aws_apigatewayv2_stage.default[0].name == "$default" && aws_apigatewayv2_stage.default[0].auto_deploy
     error_message = "The API must have an auto-deployed $default stage."
   }
 
   assert {
-    condition     = aws_apigatewayv2_stage.default.default_route_settings[0].throttling_burst_limit == 50 && aws_apigatewayv2_stage.default.default_route_settings[0].throttling_rate_limit == 100
+    condition     = aws_apigatewayv2_stage.default[0].default_route_settings[0].throttling_burst_limit == 50 && aws_apigatewayv2_stage.default[0].default_route_settings[0].throttling_rate_limit == 100
     error_message = "Default route throttling must be burst 50, rate 100."
   }
 
   assert {
-    condition     = aws_apigatewayv2_stage.default.access_log_settings[0].destination_arn == aws_cloudwatch_log_group.api_access.arn
+    condition     = aws_apigatewayv2_stage.default[0].access_log_settings[0].destination_arn == aws_cloudwatch_log_group.api_access[0].arn
     error_message = "Access logs must go to the module's log group."
   }
 
   assert {
-    condition     = can(jsondecode(aws_apigatewayv2_stage.default.access_log_settings[0].format).requestId)
+    condition     = can(jsondecode(aws_apigatewayv2_stage.default[0].access_log_settings[0].format).requestId)
     error_message = "The access log format must be JSON with the request ID."
   }
 
   assert {
-    condition     = aws_lambda_permission.api.principal == "apigateway.amazonaws.com" && aws_lambda_permission.api.source_arn == "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+    condition     = aws_lambda_permission.api[0].principal == "apigateway.amazonaws.com" && aws_lambda_permission.api[0].source_arn == "${aws_apigatewayv2_api.this[0].execution_arn}/*/*"
     error_message = "Only this API may invoke the writer."
   }
 
   assert {
-    condition     = aws_lambda_permission.api.function_name == aws_lambda_function.this["writer"].function_name
+    condition     = aws_lambda_permission.api[0].function_name == aws_lambda_function.this["writer"].function_name
     error_message = "The invoke permission must be on the writer."
   }
 }
@@ -389,7 +389,7 @@ run "iam" {
 
   assert {
     condition = { for s in data.aws_iam_policy_document.this["writer"].statement : s.sid => { actions = toset(s.actions), resources = toset(s.resources) } } == {
-      ProductItems       = { actions = toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]), resources = toset([aws_dynamodb_table.products.arn]) }
+      ProductItems       = { actions = toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]), resources = toset([aws_dynamodb_table.products[0].arn]) }
       IdempotencyRecords = { actions = toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]), resources = toset([aws_dynamodb_table.idempotency[0].arn]) }
       OwnLogGroup        = { actions = toset(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = toset(["${aws_cloudwatch_log_group.this["writer"].arn}:*"]) }
       Tracing            = { actions = toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]), resources = toset(["*"]) }
@@ -399,7 +399,7 @@ run "iam" {
 
   assert {
     condition = { for s in data.aws_iam_policy_document.this["consumer"].statement : s.sid => { actions = toset(s.actions), resources = toset(s.resources) } } == {
-      ReadStream           = { actions = toset(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]), resources = toset([aws_dynamodb_table.products.stream_arn]) }
+      ReadStream           = { actions = toset(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]), resources = toset([aws_dynamodb_table.products[0].stream_arn]) }
       ListStreams          = { actions = toset(["dynamodb:ListStreams"]), resources = toset(["*"]) }
       OnFailureDestination = { actions = toset(["sqs:SendMessage"]), resources = toset([aws_sqs_queue.dead_letter[0].arn]) }
       OwnLogGroup          = { actions = toset(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = toset(["${aws_cloudwatch_log_group.this["consumer"].arn}:*"]) }
@@ -428,19 +428,19 @@ run "tags" {
   assert {
     condition = alltrue([
       for tags in [
-        aws_dynamodb_table.products.tags,
+        aws_dynamodb_table.products[0].tags,
         aws_dynamodb_table.idempotency[0].tags,
         aws_lambda_function.this["writer"].tags,
         aws_lambda_function.this["consumer"].tags,
         aws_cloudwatch_log_group.this["writer"].tags,
         aws_cloudwatch_log_group.this["consumer"].tags,
-        aws_cloudwatch_log_group.api_access.tags,
+        aws_cloudwatch_log_group.api_access[0].tags,
         aws_iam_role.this["writer"].tags,
         aws_iam_role.this["consumer"].tags,
         aws_sqs_queue.dead_letter[0].tags,
         aws_lambda_event_source_mapping.stream.tags,
-        aws_apigatewayv2_api.this.tags,
-        aws_apigatewayv2_stage.default.tags,
+        aws_apigatewayv2_api.this[0].tags,
+        aws_apigatewayv2_stage.default[0].tags,
       ] : tags == tomap({ team = "data", cost-center = "42" })
     ])
     error_message = "var.tags must be on every taggable resource."
@@ -451,12 +451,12 @@ run "outputs" {
   command = plan
 
   assert {
-    condition     = output.api_endpoint == aws_apigatewayv2_api.this.api_endpoint && output.api_id == aws_apigatewayv2_api.this.id
+    condition     = output.api_endpoint == aws_apigatewayv2_api.this[0].api_endpoint && output.api_id == aws_apigatewayv2_api.this[0].id
     error_message = "The API outputs must come from the API."
   }
 
   assert {
-    condition     = output.table_name == "cdc-test-products" && output.table_stream_arn == aws_dynamodb_table.products.stream_arn
+    condition     = output.table_name == "cdc-test-products" && output.table_stream_arn == aws_dynamodb_table.products[0].stream_arn
     error_message = "The table outputs must come from the table."
   }
 

@@ -39,12 +39,12 @@ run "customer_managed_key_everywhere" {
 
   assert {
     condition = alltrue([
-      aws_dynamodb_table.products.server_side_encryption[0].kms_key_arn == var.kms_key_arn,
+      aws_dynamodb_table.products[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn,
       aws_dynamodb_table.idempotency[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn,
       aws_sqs_queue.dead_letter[0].kms_master_key_id == var.kms_key_arn,
       aws_cloudwatch_log_group.this["writer"].kms_key_id == var.kms_key_arn,
       aws_cloudwatch_log_group.this["consumer"].kms_key_id == var.kms_key_arn,
-      aws_cloudwatch_log_group.api_access.kms_key_id == var.kms_key_arn,
+      aws_cloudwatch_log_group.api_access[0].kms_key_id == var.kms_key_arn,
     ])
     error_message = "Tables, queue and log groups must be encrypted with the given (multi-Region) key."
   }

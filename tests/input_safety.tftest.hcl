@@ -333,17 +333,17 @@ run "longest_name_fits_every_derived_name" {
       length(var.name) == 32,
       length(aws_lambda_function.this["writer"].function_name) <= 64,
       length(aws_lambda_function.this["consumer"].function_name) <= 64,
-      length(aws_lambda_layer_version.dependencies.layer_name) <= 64,
+      length(aws_lambda_layer_version.dependencies[0].layer_name) <= 64,
       length(aws_iam_role.this["writer"].name) <= 64,
       length(aws_iam_role.this["consumer"].name) <= 64,
       length(aws_iam_role_policy.this["writer"].name) <= 128,
       length(aws_iam_role_policy.this["consumer"].name) <= 128,
       length(aws_sqs_queue.dead_letter[0].name) <= 80,
-      length(aws_dynamodb_table.products.name) <= 255,
+      length(aws_dynamodb_table.products[0].name) <= 255,
       length(aws_dynamodb_table.idempotency[0].name) <= 255,
-      length(aws_apigatewayv2_api.this.name) <= 128,
+      length(aws_apigatewayv2_api.this[0].name) <= 128,
       length(aws_apigatewayv2_authorizer.jwt[0].name) <= 128,
-      length(aws_cloudwatch_log_group.api_access.name) <= 512,
+      length(aws_cloudwatch_log_group.api_access[0].name) <= 512,
     ])
     error_message = "A 32-character name must give names within Lambda's, IAM's, SQS's, DynamoDB's, API Gateway's and CloudWatch Logs' limits."
   }

@@ -18,7 +18,7 @@ run "provisioned_billing" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.products.billing_mode == "PROVISIONED" && aws_dynamodb_table.products.read_capacity == 7 && aws_dynamodb_table.products.write_capacity == 3
+    condition     = aws_dynamodb_table.products[0].billing_mode == "PROVISIONED" && aws_dynamodb_table.products[0].read_capacity == 7 && aws_dynamodb_table.products[0].write_capacity == 3
     error_message = "PROVISIONED billing must pass the capacities through."
   }
 }
@@ -31,7 +31,7 @@ run "customer_managed_key" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.products.server_side_encryption[0].kms_key_arn == var.kms_key_arn && aws_dynamodb_table.idempotency[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn
+    condition     = aws_dynamodb_table.products[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn && aws_dynamodb_table.idempotency[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn
     error_message = "Both tables must be encrypted with the given key."
   }
 
@@ -41,7 +41,7 @@ run "customer_managed_key" {
   }
 
   assert {
-    condition     = alltrue([for g in [aws_cloudwatch_log_group.this["writer"], aws_cloudwatch_log_group.this["consumer"], aws_cloudwatch_log_group.api_access] : g.kms_key_id == var.kms_key_arn])
+    condition     = alltrue([for g in [aws_cloudwatch_log_group.this["writer"], aws_cloudwatch_log_group.this["consumer"], aws_cloudwatch_log_group.api_access[0]] : g.kms_key_id == var.kms_key_arn])
     error_message = "Every log group must be encrypted with the given key."
   }
 
@@ -62,7 +62,7 @@ run "ttl_attribute" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.products.ttl[0].attribute_name == "expires_at" && aws_dynamodb_table.products.ttl[0].enabled
+    condition     = aws_dynamodb_table.products[0].ttl[0].attribute_name == "expires_at" && aws_dynamodb_table.products[0].ttl[0].enabled
     error_message = "ttl_attribute_name must turn TTL on for that attribute."
   }
 }
@@ -76,12 +76,12 @@ run "protected_and_unrecoverable" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.products.deletion_protection_enabled && aws_dynamodb_table.idempotency[0].deletion_protection_enabled
+    condition     = aws_dynamodb_table.products[0].deletion_protection_enabled && aws_dynamodb_table.idempotency[0].deletion_protection_enabled
     error_message = "deletion_protection_enabled must reach both tables."
   }
 
   assert {
-    condition     = !aws_dynamodb_table.products.point_in_time_recovery[0].enabled
+    condition     = !aws_dynamodb_table.products[0].point_in_time_recovery[0].enabled
     error_message = "point_in_time_recovery_enabled = false must turn PITR off."
   }
 }
@@ -94,7 +94,7 @@ run "stream_view_type" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.products.stream_view_type == "KEYS_ONLY"
+    condition     = aws_dynamodb_table.products[0].stream_view_type == "KEYS_ONLY"
     error_message = "stream_view_type must reach the table."
   }
 }
@@ -258,12 +258,12 @@ run "cors_and_throttling" {
   }
 
   assert {
-    condition     = aws_apigatewayv2_api.this.cors_configuration[0].allow_origins == toset(["https://shop.example.com"]) && aws_apigatewayv2_api.this.cors_configuration[0].max_age == 300
+    condition     = aws_apigatewayv2_api.this[0].cors_configuration[0].allow_origins == toset(["https://shop.example.com"]) && aws_apigatewayv2_api.this[0].cors_configuration[0].max_age == 300
     error_message = "cors must configure the API, filling the optional fields with their defaults."
   }
 
   assert {
-    condition     = aws_apigatewayv2_stage.default.default_route_settings[0].throttling_burst_limit == 5 && aws_apigatewayv2_stage.default.default_route_settings[0].throttling_rate_limit == 2.5
+    condition     = aws_apigatewayv2_stage.default[0].default_route_settings[0].throttling_burst_limit == 5 && aws_apigatewayv2_stage.default[0].default_route_settings[0].throttling_rate_limit == 2.5
     error_message = "Throttling variables must reach the stage."
   }
 }
@@ -294,7 +294,7 @@ run "function_settings" {
   }
 
   assert {
-    condition     = aws_lambda_layer_version.dependencies.compatible_runtimes == toset(["python3.12"]) && aws_lambda_layer_version.dependencies.compatible_architectures == toset(["x86_64"])
+    condition     = aws_lambda_layer_version.dependencies[0].compatible_runtimes == toset(["python3.12"]) && aws_lambda_layer_version.dependencies[0].compatible_architectures == toset(["x86_64"])
     error_message = "runtime and architecture must reach the layer."
   }
 

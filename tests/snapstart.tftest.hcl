@@ -24,12 +24,12 @@ run "off_by_default" {
   }
 
   assert {
-    condition     = aws_apigatewayv2_integration.writer.integration_uri == aws_lambda_function.this["writer"].invoke_arn
+    condition     = aws_apigatewayv2_integration.writer[0].integration_uri == aws_lambda_function.this["writer"].invoke_arn
     error_message = "Without SnapStart the API must integrate the unqualified writer."
   }
 
   assert {
-    condition     = aws_lambda_permission.api.qualifier == null
+    condition     = aws_lambda_permission.api[0].qualifier == null
     error_message = "Without SnapStart the API's permission must be on the unqualified writer."
   }
 
@@ -73,17 +73,17 @@ run "on" {
   }
 
   assert {
-    condition     = aws_apigatewayv2_integration.writer.integration_uri == aws_lambda_alias.live["writer"].invoke_arn
+    condition     = aws_apigatewayv2_integration.writer[0].integration_uri == aws_lambda_alias.live["writer"].invoke_arn
     error_message = "The API must integrate the writer's alias."
   }
 
   assert {
-    condition     = endswith(aws_apigatewayv2_integration.writer.integration_uri, ":live/invocations")
+    condition     = endswith(aws_apigatewayv2_integration.writer[0].integration_uri, ":live/invocations")
     error_message = "The integration URI must be the alias-qualified invoke ARN."
   }
 
   assert {
-    condition     = aws_lambda_permission.api.qualifier == "live" && aws_lambda_permission.api.function_name == aws_lambda_function.this["writer"].function_name
+    condition     = aws_lambda_permission.api[0].qualifier == "live" && aws_lambda_permission.api[0].function_name == aws_lambda_function.this["writer"].function_name
     error_message = "The API's permission must be on the writer's alias."
   }
 
@@ -114,6 +114,46 @@ run "on_with_python312_arm64_vpc_and_signing" {
   assert {
     condition     = length(aws_lambda_alias.live) == 2
     error_message = "SnapStart must be accepted with python3.12, arm64, a VPC and code signing."
+  }
+}
+
+run "on_with_own_consumer" {
+  command = plan
+
+  # The caller's consumer is invoked as given; only the module's writer gets SnapStart.
+  variables {
+    snap_start_enabled    = true
+    consumer_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:orders-consumer"
+    consumer_role_name    = "orders-consumer-role"
+  }
+
+  assert {
+    condition     = keys(aws_lambda_alias.live) == ["writer"]
+    error_message = "With the caller's consumer only the writer may get an alias."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.stream.function_name == var.consumer_function_arn
+    error_message = "The mapping must invoke the caller's consumer exactly as given."
+  }
+}
+
+run "on_without_api" {
+  command = plan
+
+  variables {
+    snap_start_enabled = true
+    create_api         = false
+  }
+
+  assert {
+    condition     = keys(aws_lambda_alias.live) == ["consumer"]
+    error_message = "Without the API only the consumer may get an alias."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.stream.function_name == aws_lambda_alias.live["consumer"].arn
+    error_message = "The mapping must invoke the consumer's alias."
   }
 }
 

@@ -8,6 +8,20 @@ mock_data "aws_iam_policy_document" {
   override_during = plan
 }
 
+# An existing table (existing_table_name) the module can attach to: stream on with both images, keys PK and SK.
+mock_data "aws_dynamodb_table" {
+  defaults = {
+    arn              = "arn:aws:dynamodb:us-east-1:123456789012:table/existing"
+    stream_arn       = "arn:aws:dynamodb:us-east-1:123456789012:table/existing/stream/2025-06-01T00:00:00.000"
+    stream_enabled   = true
+    stream_view_type = "NEW_AND_OLD_IMAGES"
+    hash_key         = "PK"
+    range_key        = "SK"
+    attribute        = [{ name = "PK", type = "S" }, { name = "SK", type = "S" }]
+  }
+  override_during = plan
+}
+
 mock_resource "aws_dynamodb_table" {
   defaults = {
     arn        = "arn:aws:dynamodb:us-east-1:123456789012:table/mock"
