@@ -102,3 +102,13 @@ output "dead_letter_queue_url" {
   description = "URL of the dead-letter queue the module created; null when on_failure_destination_arn was given."
   value       = module.cdc.dead_letter_queue_url
 }
+
+output "writer_alias_arn" {
+  description = "ARN of the writer's alias \"live\"; null unless snap_start_enabled."
+  value       = module.cdc.writer_alias_arn
+}
+
+output "consumer_alias_arn" {
+  description = "ARN of the consumer's alias \"live\"; null unless snap_start_enabled."
+  value       = module.cdc.consumer_alias_arn
+}
