@@ -1,4 +1,4 @@
-# The writer and consumer functions, the dependency layer they share, and their log groups.
+# The writer, consumer and redrive functions, the dependency layer they share, and their log groups.
 
 locals {
   common_environment = {
@@ -7,7 +7,7 @@ locals {
     POWERTOOLS_LOG_LEVEL         = var.log_level
   }
 
-  # What differs between the two functions; names, packages, roles and log groups are looked up by the key.
+  # What differs between the functions; names, packages, roles and log groups are looked up by the key.
   function_settings = {
     writer = {
       description                    = "HTTP API handler of ${var.name}: writes products to ${local.table_name}"
@@ -33,17 +33,23 @@ locals {
         var.consumer_record_handler == null ? {} : { RECORD_HANDLER = var.consumer_record_handler },
       )
     }
+    # The redrive (redrive.tf) is a function like the others, deployed when redrive_enabled.
+    redrive = local.redrive_function
   }
 
   # Only the functions the module creates: they drive every for_each over functions, log groups, roles and packages.
   functions = {
     for key, settings in local.function_settings : key => settings
-    if(key == "writer" && local.create_writer) || (key == "consumer" && local.create_consumer)
+    if(key == "writer" && local.create_writer) || (key == "consumer" && local.create_consumer) || (key == "redrive" && var.redrive_enabled)
   }
 
-  # SnapStart serves the writer (HTTP requests) and the consumer (stream batches); only published versions have
-  # snapshots, so each gets an alias for its callers to invoke.
-  snap_start_functions = var.snap_start_enabled ? toset([for key in ["writer", "consumer"] : key if contains(keys(local.functions), key)]) : toset([])
+  # SnapStart serves the writer (HTTP requests) and the consumer (stream batches) the module creates; only
+  # published versions have snapshots, so each gets an alias for its callers to invoke. Not the redrive: an
+  # operator runs it now and then, so its cold start matters little, while Python's snapshot caching is billed
+  # for as long as a version is active. Read from the create flags, not local.functions, which holds the
+  # redrive's environment, which names the consumer's alias.
+  snap_start_functions = toset(var.snap_start_enabled ? concat(local.create_writer ? ["writer"] : [], local.create_consumer ? ["consumer"] : []) : [])
+  snap_start_alias     = "live"
 
   # What the API, the mapping and the redrive invoke: the live alias under SnapStart, else the function itself.
   invoked = {
@@ -87,7 +93,7 @@ resource "aws_lambda_layer_version" "dependencies" {
 }
 
 resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_116:neither function is invoked asynchronously, where a DLQ applies: the HTTP API invokes the writer and receives its errors, the event source mapping invokes the consumer and sends records that fail every retry to its on-failure destination
+  #checkov:skip=CKV_AWS_116:no function is invoked asynchronously, where a DLQ applies: the HTTP API invokes the writer and receives its errors, the event source mapping invokes the consumer and sends records that fail every retry to its on-failure destination, an operator invokes the redrive and reads its answer
   #checkov:skip=CKV_AWS_117:VPC placement is opt-in through subnet_ids and security_group_ids (the functions need no VPC resource)
   #checkov:skip=CKV_AWS_272:code signing is opt-in through code_signing_config_arn (it needs a signing profile of the caller's)
   #checkov:skip=CKV_AWS_173:the environment holds names only, never secrets; encrypted with kms_key_arn when set, else the AWS-managed key
@@ -150,7 +156,7 @@ resource "aws_lambda_function" "this" {
   }
 
   # Each function needs its own package, log group and policy first. depends_on takes whole resources only, so
-  # both functions wait for both packages, log groups and policies: a stricter order, and no cycle, since none of
+  # every function waits for all packages, log groups and policies: a stricter order, and no cycle, since none of
   # these refers to a function.
   depends_on = [
     terraform_data.package,
@@ -164,7 +170,7 @@ resource "aws_lambda_function" "this" {
 resource "aws_lambda_alias" "live" {
   for_each = local.snap_start_functions
 
-  name             = "live"
+  name             = local.snap_start_alias
   description      = "The ${each.key}'s current published version (SnapStart)"
   function_name    = aws_lambda_function.this[each.key].function_name
   function_version = aws_lambda_function.this[each.key].version

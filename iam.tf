@@ -2,8 +2,66 @@
 # resources; for the caller's own consumer, one policy on the caller's role with what the mapping needs.
 
 locals {
-  # Lambda sends to the on-failure destination with the function's role: sns:Publish or sqs:SendMessage by service.
-  destination_action = can(regex("^arn:[^:]+:sns:", local.on_failure_destination_arn)) ? "sns:Publish" : "sqs:SendMessage"
+  # Lambda delivers to the on-failure destination with the consumer's role. For S3 it also lists the bucket (AWS
+  # documents s3:ListBucket next to s3:PutObject for S3 destinations of event source mappings).
+  destination_statements = local.on_failure_destination_arn == null ? [] : {
+    s3 = [
+      {
+        sid       = "OnFailureDestination"
+        actions   = ["s3:PutObject"]
+        resources = ["${local.on_failure_destination_arn}/*"]
+      },
+      {
+        sid       = "OnFailureDestinationBucket"
+        actions   = ["s3:ListBucket"]
+        resources = [local.on_failure_destination_arn]
+      },
+    ]
+    sqs = [{
+      sid       = "OnFailureDestination"
+      actions   = ["sqs:SendMessage"]
+      resources = [local.on_failure_destination_arn]
+    }]
+    sns = [{
+      sid       = "OnFailureDestination"
+      actions   = ["sns:Publish"]
+      resources = [local.on_failure_destination_arn]
+    }]
+  }[local.destination_type]
+
+  # The redrive reads failed batches back (S3: the objects, moved to redriven/ once replayed; SQS and SNS: the
+  # pointer messages, and the stream records they point to) and replays them through the consumer.
+  redrive_statements = local.on_failure_destination_arn == null ? [] : concat(
+    local.destination_type == "s3" ? [
+      {
+        sid       = "FailedBatchObjects"
+        actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+        resources = ["${local.on_failure_destination_arn}/*"]
+      },
+      {
+        sid       = "FailedBatchBucket"
+        actions   = ["s3:ListBucket"]
+        resources = [local.on_failure_destination_arn]
+      },
+      ] : [
+      {
+        sid       = "FailedBatchPointers"
+        actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+        resources = [local.failure_queue_arn]
+      },
+      # Only pointers are stored: the records themselves are read again from the stream while it keeps them.
+      {
+        sid       = "ReadStream"
+        actions   = ["dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"]
+        resources = [local.redrive_stream_arn]
+      },
+    ],
+    [{
+      sid       = "ReplayThroughConsumer"
+      actions   = ["lambda:InvokeFunction"]
+      resources = [local.redrive_consumer_function]
+    }],
+  )
 }
 
 data "aws_iam_policy_document" "lambda_assume_role" {
@@ -55,12 +113,9 @@ locals {
         actions   = ["dynamodb:ListStreams"]
         resources = ["*"]
       }],
-      local.on_failure_destination_arn == null ? [] : [{
-        sid       = "OnFailureDestination"
-        actions   = [local.destination_action]
-        resources = [local.on_failure_destination_arn]
-      }],
+      local.destination_statements,
     )
+    redrive = local.redrive_statements
   }
 }
 
@@ -112,7 +167,8 @@ data "aws_iam_policy_document" "this" {
   }
 
   # Items of a table encrypted with a customer-managed key: the writer reads and writes them, the consumer reads
-  # the table's stream and sends to a dead-letter queue encrypted with the key.
+  # the table's stream and sends to an on-failure destination encrypted with the key, the redrive reads that
+  # destination back (and the stream).
   dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 

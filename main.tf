@@ -9,7 +9,10 @@ locals {
     writer            = "${var.name}-writer"
     consumer          = "${var.name}-consumer"
     layer             = "${var.name}-dependencies"
+    redrive           = "${var.name}-redrive"
     dead_letter_queue = "${var.name}-consumer-failures"
+    failure_topic     = "${var.name}-consumer-failures"
+    failure_pointers  = "${var.name}-consumer-failure-pointers"
     api               = var.name
     api_log_group     = "/aws/apigateway/${var.name}-access"
   }

@@ -104,13 +104,43 @@ output "event_source_mapping_uuid" {
 }
 
 output "on_failure_destination_arn" {
-  description = "ARN of the queue or topic that receives records failing all retries (the module's dead-letter queue or on_failure_destination_arn)."
+  description = "ARN of the bucket, queue or topic that receives batches failing every retry (the module's or on_failure_destination_arn)."
   value       = local.on_failure_destination_arn
 }
 
+output "on_failure_destination_type" {
+  description = "Type of the on-failure destination: s3 (whole batches), sqs or sns (pointers to the stream)."
+  value       = local.destination_type
+}
+
 output "dead_letter_queue_url" {
-  description = "URL of the dead-letter queue the module created; null when on_failure_destination_arn was given."
+  description = "URL of the SQS queue the module created as on-failure destination (type sqs); null otherwise."
   value       = one(aws_sqs_queue.dead_letter[*].url)
+}
+
+output "failure_bucket_name" {
+  description = "Name of the bucket holding failed batches (type s3, the module's or the caller's); null for sqs and sns."
+  value       = local.failure_bucket_name
+}
+
+output "failure_queue_url" {
+  description = "URL of the queue the redrive reads failure pointers from: the SQS destination, or for sns the queue the module subscribes to the topic; null for s3."
+  value       = local.failure_queue_url
+}
+
+output "redrive_function_name" {
+  description = "Name of the redrive function (invoke it to replay failed batches; docs/operations.md); null when redrive_enabled is false."
+  value       = try(aws_lambda_function.this["redrive"].function_name, null)
+}
+
+output "redrive_function_arn" {
+  description = "ARN of the redrive function; null when redrive_enabled is false."
+  value       = try(aws_lambda_function.this["redrive"].arn, null)
+}
+
+output "alarm_arns" {
+  description = "ARNs of the CloudWatch alarms by key (consumer_iterator_age, consumer_errors, consumer_throttles, failed_batches, destination_delivery_failures, writer_errors, api_5xx, table_throttles, table_system_errors); empty when alarms_enabled is false."
+  value       = { for key, alarm in aws_cloudwatch_metric_alarm.this : key => alarm.arn }
 }
 
 output "writer_alias_arn" {

@@ -24,6 +24,10 @@ locals {
       for file in sort(fileset("${local.source_dir}/consumer", "**")) : file
       if !strcontains(file, "__pycache__") && !endswith(file, ".pyc") && !endswith(file, ".pyo")
     ]
+    redrive = var.redrive_enabled ? [
+      for file in sort(fileset("${local.source_dir}/redrive", "**")) : file
+      if !strcontains(file, "__pycache__") && !endswith(file, ".pyc") && !endswith(file, ".pyo")
+    ] : []
     shared = [
       for file in sort(fileset(local.shared_dir, "**")) : file
       if !strcontains(file, "__pycache__") && !endswith(file, ".pyc") && !endswith(file, ".pyo")
@@ -46,12 +50,17 @@ locals {
       local.shared_files,
       { for file in local.packaged.consumer_extra : file => filesha256("${var.consumer_extra_source_dir}/${file}") },
     )
+    redrive = merge(
+      { for file in local.packaged.redrive : "redrive/${file}" => filesha256("${local.source_dir}/redrive/${file}") },
+      local.shared_files,
+    )
   }
 
   # The code packages hold byte code compiled for the runtime's Python, so the runtime is one of their inputs too.
   input_hashes = {
     writer   = sha256(jsonencode({ builder = local.builder_hash, runtime = var.runtime, files = local.code_files.writer }))
     consumer = sha256(jsonencode({ builder = local.builder_hash, runtime = var.runtime, files = local.code_files.consumer }))
+    redrive  = sha256(jsonencode({ builder = local.builder_hash, runtime = var.runtime, files = local.code_files.redrive }))
     layer = sha256(jsonencode({
       builder      = local.builder_hash
       requirements = filesha256("${local.source_dir}/requirements.txt")
@@ -86,6 +95,11 @@ locals {
         runtime      = var.runtime
         architecture = var.architecture
       }
+    }
+    redrive = {
+      hash = local.input_hashes.redrive
+      path = "${local.build_dir}/redrive-${local.input_hashes.redrive}.zip"
+      spec = { kind = "code", source = "${local.source_dir}/redrive", prefix = "redrive", packages = [local.shared_dir], extra_source = null, runtime = var.runtime }
     }
   }
 }

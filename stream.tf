@@ -1,22 +1,4 @@
-# The event source mapping from the table's stream to the consumer, and where records go when they keep failing.
-
-# Records that exhaust their retries or age out land here (unless the caller names their own queue or topic).
-resource "aws_sqs_queue" "dead_letter" {
-  # create_dead_letter_queue = false keeps the count known at plan when the caller's ARN is not known until apply.
-  count = var.create_dead_letter_queue ? (var.on_failure_destination_arn == null ? 1 : 0) : 0
-
-  name                      = local.names.dead_letter_queue
-  message_retention_seconds = 1209600 # 14 days, the SQS maximum
-  # SQS-managed encryption unless a customer-managed key is given; the two settings exclude each other.
-  sqs_managed_sse_enabled = var.kms_key_arn == null ? true : null
-  kms_master_key_id       = var.kms_key_arn
-  tags                    = local.tags
-}
-
-locals {
-  # Null only when the caller turned the queue off without naming a destination, which the mapping refuses below.
-  on_failure_destination_arn = var.on_failure_destination_arn != null ? var.on_failure_destination_arn : one(aws_sqs_queue.dead_letter[*].arn)
-}
+# The event source mapping from the table's stream to the consumer; where failed batches go is in failures.tf.
 
 resource "aws_lambda_event_source_mapping" "stream" {
   function_name                      = local.create_consumer ? local.invoked["consumer"].arn : local.consumer_function_arn
@@ -31,7 +13,10 @@ resource "aws_lambda_event_source_mapping" "stream" {
   parallelization_factor             = var.parallelization_factor
   tumbling_window_in_seconds         = var.tumbling_window_in_seconds
   function_response_types            = var.report_batch_item_failures ? ["ReportBatchItemFailures"] : []
-  tags                               = local.tags
+  # Lambda stores the filter criteria encrypted with the customer's key (its policy must allow lambda.amazonaws.com
+  # to decrypt); without filters there is nothing to encrypt.
+  kms_key_arn = length(var.filter_patterns) > 0 ? var.kms_key_arn : null
+  tags        = local.tags
 
   dynamic "destination_config" {
     for_each = local.on_failure_destination_arn == null ? [] : [local.on_failure_destination_arn]
@@ -40,6 +25,16 @@ resource "aws_lambda_event_source_mapping" "stream" {
       on_failure {
         destination_arn = destination_config.value
       }
+    }
+  }
+
+  # The mapping's own metrics (records polled, filtered, invoked, dropped, sent to the on-failure destination):
+  # the failed_batches alarm watches OnFailureDestinationDeliveredEventCount, which exists only with EventCount.
+  dynamic "metrics_config" {
+    for_each = var.alarms_enabled ? ["EventCount"] : []
+
+    content {
+      metrics = [metrics_config.value]
     }
   }
 
@@ -60,7 +55,13 @@ resource "aws_lambda_event_source_mapping" "stream" {
   lifecycle {
     precondition {
       condition     = local.on_failure_destination_arn != null
-      error_message = "Records that fail every retry need a destination: set on_failure_destination_arn, or leave create_dead_letter_queue true."
+      error_message = "Records that fail every retry need a destination: set on_failure_destination_arn, or leave create_on_failure_destination true."
+    }
+
+    precondition {
+      # arn:<partition>:<service>:...; null is refused by the precondition above.
+      condition     = local.on_failure_destination_arn == null || try(split(":", local.on_failure_destination_arn)[2] == local.destination_type, false)
+      error_message = "on_failure_destination_arn must be an ARN of the service named by on_failure_destination_type (s3: arn:<partition>:s3:::<bucket>, sqs: a queue ARN, sns: a topic ARN)."
     }
   }
 

@@ -125,7 +125,7 @@ variable "point_in_time_recovery_enabled" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer-managed KMS key for the tables, the dead-letter queue, the log groups and the functions' environment variables; null uses AWS-managed encryption. The key policy must allow the CloudWatch Logs service principal."
+  description = "Customer-managed KMS key for the tables, the on-failure destination (bucket, queue or topic), the log groups, the functions' environment variables and the mapping's filter criteria; null uses AWS-managed encryption. The key policy must allow the CloudWatch Logs service principal (and sns.amazonaws.com for an SNS destination, lambda.amazonaws.com for filter criteria)."
   type        = string
   default     = null
 
@@ -495,23 +495,6 @@ variable "report_batch_item_failures" {
   default     = true
 }
 
-variable "create_dead_letter_queue" {
-  description = "Create the encrypted SQS dead-letter queue when on_failure_destination_arn is null. Set false when on_failure_destination_arn is only known after apply (a queue or topic created in the same configuration)."
-  type        = bool
-  default     = true
-}
-
-variable "on_failure_destination_arn" {
-  description = "Existing SQS queue or SNS topic ARN for records that fail all retries; null creates an encrypted SQS dead-letter queue."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.on_failure_destination_arn == null || can(regex("^arn:[a-z-]+:(sqs|sns):[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$", var.on_failure_destination_arn))
-    error_message = "on_failure_destination_arn must be null or an SQS queue or SNS topic ARN (arn:<partition>:sqs|sns:<region>:<account>:<name>)."
-  }
-}
-
 # ---------------------------------------------------------------------------------------------------------------------
 # HTTP API
 # ---------------------------------------------------------------------------------------------------------------------
@@ -597,6 +580,197 @@ variable "cors" {
       false
     )
     error_message = "cors.allow_origins must be \"*\" or scheme://host[:port] without a path, cors.allow_methods HTTP methods (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS) or \"*\", and allow_credentials needs explicit origins instead of \"*\"."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Failed batches: on-failure destination, redrive and alarms
+# ---------------------------------------------------------------------------------------------------------------------
+
+variable "on_failure_destination_type" {
+  description = "Where the mapping sends a batch that fails every retry or ages out: s3 (the whole invocation record, batch included, kept failed_batch_retention_days), sqs or sns (a pointer to the batch's shard and sequence range only, useless once the stream's 24 h retention has passed)."
+  type        = string
+  default     = "s3"
+
+  validation {
+    condition     = contains(["s3", "sqs", "sns"], var.on_failure_destination_type)
+    error_message = "on_failure_destination_type must be s3, sqs or sns."
+  }
+}
+
+variable "create_on_failure_destination" {
+  description = "Create the on-failure destination of on_failure_destination_type (encrypted bucket, queue or topic) when on_failure_destination_arn is null. Set false when on_failure_destination_arn is only known after apply (a bucket, queue or topic created in the same configuration)."
+  type        = bool
+  default     = true
+}
+
+variable "on_failure_destination_arn" {
+  description = "Existing S3 bucket, SQS queue or SNS topic ARN (of on_failure_destination_type) for batches that fail every retry; null creates one. The module's roles get access to it; its bucket, queue or key policy must not deny them."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.on_failure_destination_arn == null || try(
+      can(regex("^arn:[a-z-]+:(sqs|sns):[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$", var.on_failure_destination_arn)) ||
+      can(regex("^arn:[a-z-]+:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.on_failure_destination_arn)),
+      false
+    )
+    error_message = "on_failure_destination_arn must be null, an S3 bucket ARN (arn:<partition>:s3:::<bucket>, no object key), or an SQS queue or SNS topic ARN (arn:<partition>:sqs|sns:<region>:<account>:<name>)."
+  }
+}
+
+variable "failure_bucket_name" {
+  description = "Exact name of the failure bucket the module creates (type s3); null derives a unique name from var.name (\"<name>-failures-\" and a suffix S3 makes unique)."
+  type        = string
+  default     = null
+
+  validation {
+    # S3's naming rules, without dots: a dotted name breaks the TLS certificate of virtual-hosted requests.
+    condition = var.failure_bucket_name == null || try(
+      can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.failure_bucket_name)) &&
+      !startswith(var.failure_bucket_name, "xn--") && !startswith(var.failure_bucket_name, "sthree-") &&
+      !endswith(var.failure_bucket_name, "-s3alias") && !endswith(var.failure_bucket_name, "--ol-s3") &&
+      !endswith(var.failure_bucket_name, "--x-s3"),
+      false
+    )
+    error_message = "failure_bucket_name must be null or 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit, not starting with xn-- or sthree- and not ending with -s3alias, --ol-s3 or --x-s3."
+  }
+}
+
+variable "failed_batch_retention_days" {
+  description = "Days the failure bucket keeps a failed batch that was not replayed (type s3). 90 leaves a quarter to notice, fix and replay; the stream itself keeps records only 24 h."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.failed_batch_retention_days >= 1 && var.failed_batch_retention_days <= 3650 && floor(var.failed_batch_retention_days) == var.failed_batch_retention_days
+    error_message = "failed_batch_retention_days must be a whole number of days from 1 to 3650."
+  }
+}
+
+variable "redriven_batch_retention_days" {
+  description = "Days the failure bucket keeps a batch after the redrive replayed it (under redriven/), as a record of what was replayed (type s3)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.redriven_batch_retention_days >= 1 && var.redriven_batch_retention_days <= 3650 && floor(var.redriven_batch_retention_days) == var.redriven_batch_retention_days
+    error_message = "redriven_batch_retention_days must be a whole number of days from 1 to 3650."
+  }
+}
+
+variable "failure_bucket_access_log" {
+  description = "Server access logging of the failure bucket: an existing log bucket (which must accept logs from logging.s3.amazonaws.com) and a key prefix; null leaves access logging off."
+  type = object({
+    bucket = string
+    prefix = optional(string, "")
+  })
+  default = null
+
+  validation {
+    condition = var.failure_bucket_access_log == null || try(
+      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.failure_bucket_access_log.bucket)) && length(var.failure_bucket_access_log.prefix) <= 1024,
+      false
+    )
+    error_message = "failure_bucket_access_log must be null or name a bucket (3-63 lowercase letters, digits, dots and hyphens) and a prefix of at most 1024 characters."
+  }
+}
+
+variable "redrive_enabled" {
+  description = "Deploy the <name>-redrive function, which an operator invokes to replay failed batches through the consumer (docs/operations.md)."
+  type        = bool
+  default     = true
+}
+
+variable "redrive_timeout" {
+  description = "Timeout of the redrive function in seconds; one invocation replays up to its payload's limit of batches, each a synchronous consumer invocation."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.redrive_timeout >= 1 && var.redrive_timeout <= 900 && floor(var.redrive_timeout) == var.redrive_timeout
+    error_message = "redrive_timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "alarms_enabled" {
+  description = "Create the CloudWatch alarms (alarm_arns output) and turn on the mapping's EventCount metrics, which the failed_batches alarm watches (charged as custom CloudWatch metrics)."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_actions" {
+  description = "SNS topic ARNs notified when an alarm fires and again when it clears; empty creates the alarms without notifications."
+  type        = list(string)
+  default     = []
+
+  validation {
+    # CloudWatch accepts at most 5 actions per alarm state.
+    condition     = length(var.alarm_actions) <= 5 && alltrue([for arn in var.alarm_actions : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$", arn))])
+    error_message = "alarm_actions must hold at most 5 SNS topic ARNs (arn:<partition>:sns:<region>:<account>:<topic>)."
+  }
+}
+
+variable "alarm_thresholds" {
+  description = "Thresholds of the alarms, each reached by its value over 5 minutes. Defaults: consumer_iterator_age_ms 300000 (the consumer is 5 minutes behind the stream, stuck on a failing batch or too slow, far from the 24 h retention); consumer_errors 1 (bad records come back as batch item failures, so an invocation error is a crash or timeout); consumer_throttles 1 (a throttled invocation holds back a whole shard); failed_batch_records 1 (each record sent to the on-failure destination is a change the consumer did not process); destination_delivery_failures 1 (a failed delivery loses the records); writer_errors 1 (the writer answers bad requests itself, so an error is a crash or timeout); api_5xx 5 (a lone 5xx pages nobody, a burst does); table_throttled_requests 5 (the SDK retries a few throttles, more means a hot key or exhausted capacity); table_system_errors 1 (an internal DynamoDB error reached a caller)."
+  type = object({
+    consumer_iterator_age_ms      = optional(number, 300000)
+    consumer_errors               = optional(number, 1)
+    consumer_throttles            = optional(number, 1)
+    failed_batch_records          = optional(number, 1)
+    destination_delivery_failures = optional(number, 1)
+    writer_errors                 = optional(number, 1)
+    api_5xx                       = optional(number, 5)
+    table_throttled_requests      = optional(number, 5)
+    table_system_errors           = optional(number, 1)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    # IteratorAge cannot exceed the stream's 24 h retention.
+    condition     = var.alarm_thresholds.consumer_iterator_age_ms >= 1000 && var.alarm_thresholds.consumer_iterator_age_ms <= 86400000 && floor(var.alarm_thresholds.consumer_iterator_age_ms) == var.alarm_thresholds.consumer_iterator_age_ms
+    error_message = "alarm_thresholds.consumer_iterator_age_ms must be a whole number of milliseconds from 1000 to 86400000 (24 h)."
+  }
+
+  validation {
+    condition     = var.alarm_thresholds.consumer_errors >= 1 && floor(var.alarm_thresholds.consumer_errors) == var.alarm_thresholds.consumer_errors
+    error_message = "alarm_thresholds.consumer_errors must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = var.alarm_thresholds.consumer_throttles >= 1 && floor(var.alarm_thresholds.consumer_throttles) == var.alarm_thresholds.consumer_throttles
+    error_message = "alarm_thresholds.consumer_throttles must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = var.alarm_thresholds.failed_batch_records >= 1 && floor(var.alarm_thresholds.failed_batch_records) == var.alarm_thresholds.failed_batch_records
+    error_message = "alarm_thresholds.failed_batch_records must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = var.alarm_thresholds.destination_delivery_failures >= 1 && floor(var.alarm_thresholds.destination_delivery_failures) == var.alarm_thresholds.destination_delivery_failures
+    error_message = "alarm_thresholds.destination_delivery_failures must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = var.alarm_thresholds.writer_errors >= 1 && floor(var.alarm_thresholds.writer_errors) == var.alarm_thresholds.writer_errors
+    error_message = "alarm_thresholds.writer_errors must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = var.alarm_thresholds.api_5xx >= 1 && floor(var.alarm_thresholds.api_5xx) == var.alarm_thresholds.api_5xx
+    error_message = "alarm_thresholds.api_5xx must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = var.alarm_thresholds.table_throttled_requests >= 1 && floor(var.alarm_thresholds.table_throttled_requests) == var.alarm_thresholds.table_throttled_requests
+    error_message = "alarm_thresholds.table_throttled_requests must be a whole number of at least 1."
+  }
+
+  validation {
+    condition     = var.alarm_thresholds.table_system_errors >= 1 && floor(var.alarm_thresholds.table_system_errors) == var.alarm_thresholds.table_system_errors
+    error_message = "alarm_thresholds.table_system_errors must be a whole number of at least 1."
   }
 }
 

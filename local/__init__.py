@@ -24,4 +24,8 @@ def client(service: str, endpoint: str, config: Config | None = None) -> Any:
         aws_secret_access_key=SECRET_KEY,
         region_name=REGION,
     )
+    if service == "s3":
+        # The emulator serves S3 on one host name: buckets go in the path, not in a subdomain.
+        path_style = Config(s3={"addressing_style": "path"})
+        config = config.merge(path_style) if config is not None else path_style
     return session.client(service, endpoint_url=endpoint, config=config)  # type: ignore[call-overload]

@@ -1,9 +1,10 @@
-"""The local stack's command line: `python -m local up|down|serve|logs`.
+"""The local stack's command line: `python -m local up|down|serve|logs|invoke`.
 
 - `up`: start the emulator, apply examples/local to it, serve it (local.stack);
 - `down`: stop everything `up` started and remove .local/ (local.stack);
 - `serve`: run the Lambda runner, the API fronts and the stream poller (local.services);
-- `logs`: print a log group of the running stack (local.logs).
+- `logs`: print a log group of the running stack (local.logs);
+- `invoke`: invoke a function of the running stack and print its response (local.invoke).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
+from local.invoke import invoke
 from local.lambda_runtime.interpreters import UnsupportedRuntimeError
 from local.logs import logs
 from local.processes import StackError
@@ -38,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         "group", nargs="?", default="consumer", help="consumer, writer, api or a group name"
     )
     logs_parser.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
+    invoke_parser = commands.add_parser("invoke", help="invoke a function and print its response")
+    invoke_parser.add_argument("function", help="function name or ARN (qualified with a version or alias)")
+    invoke_parser.add_argument("--payload", help="the event, as JSON (default: {})")
+    invoke_parser.add_argument("--endpoint", help="the emulator's URL (default: the stack `up` started)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
@@ -49,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             return down()
         if args.command == "serve":
             return serve(args.endpoint, args.api_id, args.port, args.state_dir)
+        if args.command == "invoke":
+            return invoke(args.function, args.payload, args.endpoint)
         return logs(args.group, args.follow)
     except (StackError, UnsupportedRuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode
 
@@ -91,10 +95,87 @@ def _code_bytes(arn: str) -> bytes | None:
         return None
 
 
-def _dispatch_with_code(self: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+# Where the local Lambda runner registers the URL of its Invoke API (local.lambda_runtime.invoke_api): PUT
+# {"url": ...} to register, DELETE to unregister. While one is registered, the emulator hands every Lambda
+# Invoke to it, since moto itself runs function code in Docker only.
+RUNNER_PATH = "/moto-api/local/lambda-runner"
+_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/[^/]+/invocations/?$")
+# Lambda's own limit on a synchronous invocation (900 s timeout) plus the runner's start-up.
+_INVOKE_TIMEOUT_S = 960
+_runner_url: str | None = None
+_FORWARDED_HEADERS = ("Content-Type", "X-Amz-Invocation-Type", "X-Amz-Log-Type", "X-Amz-Client-Context")
+
+
+def _respond(
+    start_response: Callable[..., Any], status: str, headers: list[tuple[str, str]], body: bytes
+) -> Any:
+    start_response(status, [*headers, ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _register_runner(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    global _runner_url
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+    method = environ.get("REQUEST_METHOD")
+    with _lock:
+        if method == "PUT" and isinstance(body.get("url"), str):
+            _runner_url = body["url"]
+        elif method == "DELETE":
+            # Only the runner that registered unregisters: a newer one keeps its place.
+            if body.get("url") in (None, _runner_url):
+                _runner_url = None
+        else:
+            return _respond(start_response, "400 Bad Request", [], b'PUT {"url": ...} or DELETE')
+    return _respond(start_response, "204 No Content", [], b"")
+
+
+def _forward_invoke(url: str, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    headers = {
+        name: environ[_environ_key(name)] for name in _FORWARDED_HEADERS if _environ_key(name) in environ
+    }
+    query = environ.get("QUERY_STRING", "")
+    target = url + environ["PATH_INFO"] + (f"?{query}" if query else "")
+    request = urllib.request.Request(target, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=_INVOKE_TIMEOUT_S) as response:  # noqa: S310 - loopback
+            status, answer_headers, answer = response.status, list(response.headers.items()), response.read()
+    except urllib.error.HTTPError as error:
+        status, answer_headers, answer = error.code, list(error.headers.items()), error.read()
+    except OSError as error:
+        message = json.dumps(
+            {"Type": "Service", "message": f"the local Lambda runner at {url} failed: {error}"}
+        )
+        return _respond(
+            start_response,
+            "500 Internal Server Error",
+            [("Content-Type", "application/json"), ("X-Amzn-ErrorType", "ServiceException")],
+            message.encode(),
+        )
+    kept = [
+        (k, v)
+        for k, v in answer_headers
+        if k.lower() not in ("content-length", "connection", "date", "server")
+    ]
+    return _respond(start_response, f"{status} {HTTPStatus(status).phrase}", kept, answer)
+
+
+def _environ_key(header: str) -> str:
+    return "CONTENT_TYPE" if header == "Content-Type" else "HTTP_" + header.upper().replace("-", "_")
+
+
+def _dispatch_local(self: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-    if environ.get("PATH_INFO") != CODE_PATH:
+    path = environ.get("PATH_INFO", "")
+    if path == RUNNER_PATH:
+        return _register_runner(environ, start_response)
+    runner = _runner_url
+    if runner is not None and environ.get("REQUEST_METHOD") == "POST" and _INVOKE_PATH.match(path):
+        return _forward_invoke(runner, environ, start_response)
+    if path != CODE_PATH:
         return original(DomainDispatcherApplication, "__call__")(self, environ, start_response)
     arn = parse_qs(environ.get("QUERY_STRING", "")).get("arn", [""])[0]
     code = _code_bytes(arn)
@@ -225,8 +306,9 @@ def _patches() -> list[Patch]:
         Patch(
             owner=DomainDispatcherApplication,
             name="__call__",
-            replacement=_dispatch_with_code,
-            reason="serves the zips that the two Location patches point at",
+            replacement=_dispatch_local,
+            reason="serves the zips that the two Location patches point at, and hands Lambda Invoke to the "
+            "local runner's Invoke API once one is registered (moto runs function code in Docker only)",
         ),
         Patch(
             owner=DynamoDBStreamsBackend,

@@ -1,5 +1,6 @@
-"""The Lambda runner, the API fronts and the stream poller in one process: what `python -m local serve` runs
-and what the end-to-end suite starts in its own process."""
+"""The Lambda runner (with its Invoke API, to which the emulator hands Lambda Invoke), the API fronts and the
+stream poller in one process, publishing AWS's metrics to the emulator's CloudWatch: what
+`python -m local serve` runs and what the end-to-end suite starts in its own process."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from local.apigw.server import ApiFront
 from local.constants import RUNTIMES_DIR
 from local.esm.poller import StreamPoller
 from local.lambda_runtime.interpreters import RuntimeInterpreters
+from local.lambda_runtime.invoke_api import InvokeApi
 from local.lambda_runtime.runner import LambdaRunner
 from local.lifecycle import Lifecycle
+from local.metrics import CloudWatchMetrics
 from local.processes import StopSignal, write_json
 
 SERVE_STATE = "serve.json"
@@ -37,13 +40,15 @@ class Services(Lifecycle):
     ) -> None:
         self.endpoint = endpoint
         self.interpreters = RuntimeInterpreters(runtimes_dir)
-        self.runner = LambdaRunner(endpoint, work_dir, self.interpreters.python)
-        self.poller = StreamPoller(endpoint, self.runner, state_dir=state_dir)
+        self.metrics = CloudWatchMetrics(client("cloudwatch", endpoint))
+        self.runner = LambdaRunner(endpoint, work_dir, self.interpreters.python, metrics=self.metrics)
+        self.invoke_api = InvokeApi(endpoint, self.runner)
+        self.poller = StreamPoller(endpoint, self.runner, state_dir=state_dir, metrics=self.metrics)
         if api_ids is None:
             pages = client("apigatewayv2", endpoint).get_apis().get("Items", [])
             api_ids = [api["ApiId"] for api in pages if api.get("ProtocolType") == "HTTP"]
         self.fronts = [
-            ApiFront(endpoint, api_id, self.runner, port=api_port if index == 0 else 0)
+            ApiFront(endpoint, api_id, self.runner, port=api_port if index == 0 else 0, metrics=self.metrics)
             for index, api_id in enumerate(api_ids)
         ]
 
@@ -64,6 +69,7 @@ class Services(Lifecycle):
 
     def start(self) -> Self:
         self.prepare_runtimes()
+        self.invoke_api.start()
         for front in self.fronts:
             front.start()
         self.poller.start()
@@ -73,7 +79,9 @@ class Services(Lifecycle):
         for front in self.fronts:
             front.stop()
         self.poller.stop()
+        self.invoke_api.stop()
         self.runner.close()
+        self.metrics.close()
 
 
 def serve(endpoint: str, api_ids: list[str] | None, port: int, state_dir: Path | None) -> int:

@@ -174,8 +174,18 @@ run "packaging" {
   }
 
   assert {
-    condition     = length(distinct(values(local.input_hashes))) == 3
-    error_message = "The writer, consumer and layer packages must have distinct input hashes."
+    condition     = length(distinct(values(local.input_hashes))) == 4
+    error_message = "The writer, consumer, redrive and layer packages must have distinct input hashes."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this["redrive"].source_code_hash == local.input_hashes.redrive && aws_lambda_function.this["redrive"].filename == "./.build/lambda/redrive-${local.input_hashes.redrive}.zip"
+    error_message = "The redrive's package must be named after its input hash, like the other functions'."
+  }
+
+  assert {
+    condition     = local.packages.redrive.spec.source == "./lambda_src/redrive" && local.packages.redrive.spec.prefix == "redrive" && local.packages.redrive.spec.packages == [local.shared_dir]
+    error_message = "The redrive's package must hold lambda_src/redrive as package redrive, plus the shared package."
   }
 
   assert {
@@ -185,7 +195,7 @@ run "packaging" {
 
   assert {
     condition = contains(keys(local.shared_files), "shared/exact_json.py") && alltrue([
-      for name in ["writer", "consumer"] :
+      for name in ["writer", "consumer", "redrive"] :
       local.packages[name].spec.packages == [local.shared_dir] && alltrue([for file, hash in local.shared_files : lookup(local.code_files[name], file, null) == hash])
     ])
     error_message = "Both code packages must hold the shared package, and its files must be part of both input hashes."
@@ -271,32 +281,27 @@ run "event_source_mapping" {
   }
 }
 
-run "dead_letter_queue" {
+run "on_failure_destination" {
   command = plan
 
   assert {
-    condition     = length(aws_sqs_queue.dead_letter) == 1 && aws_sqs_queue.dead_letter[0].name == "cdc-test-consumer-failures"
-    error_message = "The module must create its dead-letter queue when no destination is given."
+    condition     = output.on_failure_destination_type == "s3" && length(aws_s3_bucket.failures) == 1 && length(aws_sqs_queue.dead_letter) == 0 && length(aws_sns_topic.failures) == 0 && length(aws_sqs_queue.failure_pointers) == 0
+    error_message = "By default the module must create the failure bucket, and no queue or topic."
   }
 
   assert {
-    condition     = aws_sqs_queue.dead_letter[0].sqs_managed_sse_enabled == true && aws_sqs_queue.dead_letter[0].kms_master_key_id == null
-    error_message = "The dead-letter queue must be encrypted with SQS-managed keys by default."
+    condition     = aws_s3_bucket.failures[0].bucket_prefix == "cdc-test-failures-"
+    error_message = "The bucket's name must be derived from var.name with a unique suffix by default."
   }
 
   assert {
-    condition     = aws_sqs_queue.dead_letter[0].message_retention_seconds == 1209600
-    error_message = "The dead-letter queue must keep messages 14 days."
+    condition     = aws_lambda_event_source_mapping.stream.destination_config[0].on_failure[0].destination_arn == aws_s3_bucket.failures[0].arn
+    error_message = "The mapping's on-failure destination must be the module's bucket."
   }
 
   assert {
-    condition     = aws_lambda_event_source_mapping.stream.destination_config[0].on_failure[0].destination_arn == aws_sqs_queue.dead_letter[0].arn
-    error_message = "The mapping's on-failure destination must be the module's dead-letter queue."
-  }
-
-  assert {
-    condition     = output.on_failure_destination_arn == aws_sqs_queue.dead_letter[0].arn && output.dead_letter_queue_url == aws_sqs_queue.dead_letter[0].url
-    error_message = "Outputs must expose the dead-letter queue's ARN and URL."
+    condition     = output.on_failure_destination_arn == aws_s3_bucket.failures[0].arn && output.failure_bucket_name == aws_s3_bucket.failures[0].bucket && output.dead_letter_queue_url == null && output.failure_queue_url == null
+    error_message = "Outputs must expose the bucket; there is no queue by default."
   }
 }
 
@@ -399,18 +404,19 @@ run "iam" {
 
   assert {
     condition = { for s in data.aws_iam_policy_document.this["consumer"].statement : s.sid => { actions = toset(s.actions), resources = toset(s.resources) } } == {
-      ReadStream           = { actions = toset(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]), resources = toset([aws_dynamodb_table.products[0].stream_arn]) }
-      ListStreams          = { actions = toset(["dynamodb:ListStreams"]), resources = toset(["*"]) }
-      OnFailureDestination = { actions = toset(["sqs:SendMessage"]), resources = toset([aws_sqs_queue.dead_letter[0].arn]) }
-      OwnLogGroup          = { actions = toset(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = toset(["${aws_cloudwatch_log_group.this["consumer"].arn}:*"]) }
-      Tracing              = { actions = toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]), resources = toset(["*"]) }
+      ReadStream                 = { actions = toset(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]), resources = toset([aws_dynamodb_table.products[0].stream_arn]) }
+      ListStreams                = { actions = toset(["dynamodb:ListStreams"]), resources = toset(["*"]) }
+      OnFailureDestination       = { actions = toset(["s3:PutObject"]), resources = toset(["${aws_s3_bucket.failures[0].arn}/*"]) }
+      OnFailureDestinationBucket = { actions = toset(["s3:ListBucket"]), resources = toset([aws_s3_bucket.failures[0].arn]) }
+      OwnLogGroup                = { actions = toset(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = toset(["${aws_cloudwatch_log_group.this["consumer"].arn}:*"]) }
+      Tracing                    = { actions = toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]), resources = toset(["*"]) }
     }
     error_message = "The consumer may only read this stream, send to its destination, log to its own group and trace."
   }
 
   assert {
     condition = alltrue([
-      for s in concat(data.aws_iam_policy_document.this["writer"].statement, data.aws_iam_policy_document.this["consumer"].statement) :
+      for s in concat(data.aws_iam_policy_document.this["writer"].statement, data.aws_iam_policy_document.this["consumer"].statement, data.aws_iam_policy_document.this["redrive"].statement) :
       alltrue([for a in s.actions : !strcontains(a, "*")]) && (contains(["Tracing", "ListStreams"], s.sid) || !contains(s.resources, "*"))
     ])
     error_message = "No wildcard action anywhere, and a \"*\" resource only for X-Ray and ListStreams (no resource-level permissions)."
@@ -437,7 +443,11 @@ run "tags" {
         aws_cloudwatch_log_group.api_access[0].tags,
         aws_iam_role.this["writer"].tags,
         aws_iam_role.this["consumer"].tags,
-        aws_sqs_queue.dead_letter[0].tags,
+        aws_s3_bucket.failures[0].tags,
+        aws_lambda_function.this["redrive"].tags,
+        aws_cloudwatch_log_group.this["redrive"].tags,
+        aws_iam_role.this["redrive"].tags,
+        aws_cloudwatch_metric_alarm.this["consumer_errors"].tags,
         aws_lambda_event_source_mapping.stream.tags,
         aws_apigatewayv2_api.this[0].tags,
         aws_apigatewayv2_stage.default[0].tags,

@@ -41,12 +41,14 @@ run "customer_managed_key_everywhere" {
     condition = alltrue([
       aws_dynamodb_table.products[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn,
       aws_dynamodb_table.idempotency[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn,
-      aws_sqs_queue.dead_letter[0].kms_master_key_id == var.kms_key_arn,
+      one(aws_s3_bucket_server_side_encryption_configuration.failures[0].rule).apply_server_side_encryption_by_default[0].kms_master_key_id == var.kms_key_arn,
+      aws_cloudwatch_log_group.this["redrive"].kms_key_id == var.kms_key_arn,
+      aws_lambda_function.this["redrive"].kms_key_arn == var.kms_key_arn,
       aws_cloudwatch_log_group.this["writer"].kms_key_id == var.kms_key_arn,
       aws_cloudwatch_log_group.this["consumer"].kms_key_id == var.kms_key_arn,
       aws_cloudwatch_log_group.api_access[0].kms_key_id == var.kms_key_arn,
     ])
-    error_message = "Tables, queue and log groups must be encrypted with the given (multi-Region) key."
+    error_message = "Tables, failure bucket, log groups and the redrive's environment must be encrypted with the given (multi-Region) key."
   }
 }
 

@@ -79,12 +79,12 @@ run "rejects_kms_key_id_alone" {
   expect_failures = [var.kms_key_arn]
 }
 
-# AWS takes S3 buckets too, but the consumer role could not write to one: rejected rather than silently broken.
-run "rejects_on_failure_destination_arn_s3" {
+# A destination is a whole bucket: an object ARN (bucket/key) is not one AWS accepts.
+run "rejects_on_failure_destination_arn_s3_object" {
   command = plan
 
   variables {
-    on_failure_destination_arn = "arn:aws:s3:::failures-bucket"
+    on_failure_destination_arn = "arn:aws:s3:::failures-bucket/failed/batch.json"
   }
 
   expect_failures = [var.on_failure_destination_arn]
@@ -338,13 +338,16 @@ run "longest_name_fits_every_derived_name" {
       length(aws_iam_role.this["consumer"].name) <= 64,
       length(aws_iam_role_policy.this["writer"].name) <= 128,
       length(aws_iam_role_policy.this["consumer"].name) <= 128,
-      length(aws_sqs_queue.dead_letter[0].name) <= 80,
+      length(aws_s3_bucket.failures[0].bucket_prefix) <= 37,
+      length(aws_lambda_function.this["redrive"].function_name) <= 64,
+      length(aws_iam_role.this["redrive"].name) <= 64,
+      alltrue([for alarm in aws_cloudwatch_metric_alarm.this : length(alarm.alarm_name) <= 255]),
       length(aws_dynamodb_table.products[0].name) <= 255,
       length(aws_dynamodb_table.idempotency[0].name) <= 255,
       length(aws_apigatewayv2_api.this[0].name) <= 128,
       length(aws_apigatewayv2_authorizer.jwt[0].name) <= 128,
       length(aws_cloudwatch_log_group.api_access[0].name) <= 512,
     ])
-    error_message = "A 32-character name must give names within Lambda's, IAM's, SQS's, DynamoDB's, API Gateway's and CloudWatch Logs' limits."
+    error_message = "A 32-character name must give names within Lambda's, IAM's, S3's, DynamoDB's, API Gateway's, CloudWatch's and CloudWatch Logs' limits."
   }
 }

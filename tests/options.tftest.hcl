@@ -36,8 +36,8 @@ run "customer_managed_key" {
   }
 
   assert {
-    condition     = aws_sqs_queue.dead_letter[0].kms_master_key_id == var.kms_key_arn && aws_sqs_queue.dead_letter[0].sqs_managed_sse_enabled != true
-    error_message = "The dead-letter queue must switch from SQS-managed encryption to the given key."
+    condition     = one(aws_s3_bucket_server_side_encryption_configuration.failures[0].rule).apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms" && one(aws_s3_bucket_server_side_encryption_configuration.failures[0].rule).apply_server_side_encryption_by_default[0].kms_master_key_id == var.kms_key_arn && one(aws_s3_bucket_server_side_encryption_configuration.failures[0].rule).bucket_key_enabled
+    error_message = "The failure bucket must switch from SSE-S3 to SSE-KMS with the given key and a bucket key."
   }
 
   assert {
@@ -183,12 +183,18 @@ run "sns_destination" {
   command = plan
 
   variables {
-    on_failure_destination_arn = "arn:aws:sns:us-east-1:123456789012:cdc-failures"
+    on_failure_destination_type = "sns"
+    on_failure_destination_arn  = "arn:aws:sns:us-east-1:123456789012:cdc-failures"
   }
 
   assert {
-    condition     = length(aws_sqs_queue.dead_letter) == 0 && output.dead_letter_queue_url == null
-    error_message = "A given destination replaces the module's dead-letter queue."
+    condition     = length(aws_sqs_queue.dead_letter) == 0 && length(aws_sns_topic.failures) == 0 && length(aws_s3_bucket.failures) == 0 && output.dead_letter_queue_url == null
+    error_message = "A given destination replaces the module's bucket, queue and topic."
+  }
+
+  assert {
+    condition     = aws_sns_topic_subscription.failure_pointers[0].topic_arn == var.on_failure_destination_arn && output.failure_queue_url == aws_sqs_queue.failure_pointers[0].url
+    error_message = "The redrive's pointer queue must be subscribed to the given topic."
   }
 
   assert {
@@ -206,12 +212,18 @@ run "sqs_destination" {
   command = plan
 
   variables {
-    on_failure_destination_arn = "arn:aws:sqs:eu-west-1:123456789012:shared-failures"
+    on_failure_destination_type = "sqs"
+    on_failure_destination_arn  = "arn:aws:sqs:eu-west-1:123456789012:shared-failures"
   }
 
   assert {
     condition     = one([for s in data.aws_iam_policy_document.this["consumer"].statement : s if s.sid == "OnFailureDestination"]).actions == toset(["sqs:SendMessage"])
     error_message = "The consumer may send to the given queue with sqs:SendMessage."
+  }
+
+  assert {
+    condition     = output.failure_queue_url == "https://sqs.eu-west-1.amazonaws.com/123456789012/shared-failures" && output.dead_letter_queue_url == null
+    error_message = "The redrive must read the given queue, whose URL follows from its ARN; the module made no queue."
   }
 }
 
@@ -386,13 +398,14 @@ run "destination_known_only_after_apply" {
   command = plan
 
   variables {
-    create_dead_letter_queue   = false
-    on_failure_destination_arn = "arn:aws:sqs:us-east-1:123456789012:created-alongside"
+    create_on_failure_destination = false
+    on_failure_destination_type   = "sqs"
+    on_failure_destination_arn    = "arn:aws:sqs:us-east-1:123456789012:created-alongside"
   }
 
   assert {
     condition     = length(aws_sqs_queue.dead_letter) == 0
-    error_message = "create_dead_letter_queue = false must not create the queue."
+    error_message = "create_on_failure_destination = false must not create the queue."
   }
 
   assert {

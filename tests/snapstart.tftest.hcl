@@ -1,6 +1,6 @@
 # SnapStart: off, nothing changes (no version, no alias, callers invoke the function); on, the writer and the
-# consumer publish versions behind the alias "live", which the API and the mapping invoke; refused with a runtime
-# older than python3.12.
+# consumer publish versions behind the alias "live", which the API, the mapping and the redrive invoke; refused
+# with a runtime older than python3.12.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -36,6 +36,11 @@ run "off_by_default" {
   assert {
     condition     = aws_lambda_event_source_mapping.stream.function_name == aws_lambda_function.this["consumer"].arn
     error_message = "Without SnapStart the mapping must invoke the unqualified consumer."
+  }
+
+  assert {
+    condition     = endswith(aws_lambda_function.this["redrive"].environment[0].variables.CONSUMER_FUNCTION, ":function:cdc-snap-consumer")
+    error_message = "Without SnapStart the redrive must replay through the unqualified consumer."
   }
 
   assert {
@@ -90,6 +95,23 @@ run "on" {
   assert {
     condition     = aws_lambda_event_source_mapping.stream.function_name == aws_lambda_alias.live["consumer"].arn
     error_message = "The mapping must invoke the consumer's alias."
+  }
+
+  assert {
+    condition     = endswith(aws_lambda_function.this["redrive"].environment[0].variables.CONSUMER_FUNCTION, ":function:cdc-snap-consumer:live")
+    error_message = "The redrive must replay through the consumer's alias, as the mapping invokes it."
+  }
+
+  assert {
+    condition = [
+      for st in data.aws_iam_policy_document.this["redrive"].statement : st.resources if st.sid == "ReplayThroughConsumer"
+    ] == [toset([aws_lambda_function.this["redrive"].environment[0].variables.CONSUMER_FUNCTION])]
+    error_message = "The redrive may invoke exactly the consumer's alias (a qualified invocation needs the qualified ARN)."
+  }
+
+  assert {
+    condition     = !aws_lambda_function.this["redrive"].publish && length(aws_lambda_function.this["redrive"].snap_start) == 0 && !contains(keys(aws_lambda_alias.live), "redrive")
+    error_message = "The redrive, run now and then by an operator, must not use SnapStart."
   }
 
   assert {

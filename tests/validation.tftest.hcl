@@ -452,7 +452,7 @@ run "rejects_no_on_failure_destination" {
   command = plan
 
   variables {
-    create_dead_letter_queue = false
+    create_on_failure_destination = false
   }
 
   expect_failures = [aws_lambda_event_source_mapping.stream]

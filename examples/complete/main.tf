@@ -43,10 +43,41 @@ data "aws_iam_policy_document" "key" {
   }
 }
 
+# The module subscribes an encrypted queue to the failure topic (the redrive reads it): SNS encrypts what it delivers.
+data "aws_iam_policy_document" "key_services" {
+  #checkov:skip=CKV_AWS_109:a key policy's "*" resource is the key itself, granted to two AWS services for their use only
+  #checkov:skip=CKV_AWS_111:a key policy's "*" resource is the key itself, granted to two AWS services for their use only
+  #checkov:skip=CKV_AWS_356:a key policy's "*" resource is the key itself, granted to two AWS services for their use only
+  source_policy_documents = [data.aws_iam_policy_document.key.json]
+
+  statement {
+    sid       = "SnsDeliversToEncryptedQueue"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"] # in a key policy, "*" means this key
+
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+  }
+
+  # The mapping's filter criteria are encrypted with the key (kms_key_arn with filter_patterns).
+  statement {
+    sid       = "LambdaReadsFilterCriteria"
+    actions   = ["kms:Decrypt"]
+    resources = ["*"] # in a key policy, "*" means this key
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
 resource "aws_kms_key" "data" {
   description         = "${var.name}: tables, queue and logs"
   enable_key_rotation = true
-  policy              = data.aws_iam_policy_document.key.json
+  policy              = data.aws_iam_policy_document.key_services.json
 }
 
 # Records that fail every retry go to a topic of the caller's instead of the module's own queue.
@@ -91,8 +122,9 @@ module "cdc" {
   parallelization_factor             = 2
   report_batch_item_failures         = true
   filter_patterns                    = [jsonencode({ eventName = ["INSERT", "MODIFY", "REMOVE"] })]
+  on_failure_destination_type        = "sns"
   on_failure_destination_arn         = aws_sns_topic.failures.arn
-  create_dead_letter_queue           = false # the topic's ARN is known only after apply
+  create_on_failure_destination      = false # the topic's ARN is known only after apply
 
   authorization_type     = "JWT"
   jwt_issuer             = var.jwt_issuer

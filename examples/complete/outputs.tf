@@ -20,6 +20,16 @@ output "failure_topic_arn" {
   value       = aws_sns_topic.failures.arn
 }
 
+output "redrive_function_name" {
+  description = "Function to invoke to replay failed batches (docs/operations.md)."
+  value       = module.cdc.redrive_function_name
+}
+
+output "alarm_arns" {
+  description = "ARNs of the module's CloudWatch alarms by key."
+  value       = module.cdc.alarm_arns
+}
+
 output "kms_key_arn" {
   description = "ARN of the customer-managed key encrypting the tables, the log groups and the failure topic."
   value       = aws_kms_key.data.arn

@@ -11,6 +11,8 @@ provider "aws" {
   # The account ID comes from the emulator's STS: without it, ARNs the provider builds itself (such as the API's
   # execution ARN in the writer's invoke permission) have an empty account and match nothing.
   skip_requesting_account_id = false
+  # The emulator serves S3 on one host name: buckets go in the path, not in a subdomain.
+  s3_use_path_style = true
 
   # One entry per service the module calls; DynamoDB Streams needs none (the provider reads the stream ARN through
   # DescribeTable on the dynamodb endpoint).
@@ -22,6 +24,7 @@ provider "aws" {
     kms          = var.endpoint
     lambda       = var.endpoint
     logs         = var.endpoint
+    s3           = var.endpoint
     sns          = var.endpoint
     sqs          = var.endpoint
     sts          = var.endpoint

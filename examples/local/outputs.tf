@@ -94,13 +94,38 @@ output "event_source_mapping_uuid" {
 }
 
 output "on_failure_destination_arn" {
-  description = "ARN of the queue or topic that receives records failing all retries (the module's dead-letter queue or on_failure_destination_arn)."
+  description = "ARN of the bucket, queue or topic that receives batches failing every retry."
   value       = module.cdc.on_failure_destination_arn
 }
 
+output "on_failure_destination_type" {
+  description = "Type of the on-failure destination: s3, sqs or sns."
+  value       = module.cdc.on_failure_destination_type
+}
+
 output "dead_letter_queue_url" {
-  description = "URL of the dead-letter queue the module created; null when on_failure_destination_arn was given."
+  description = "URL of the SQS queue the module created as on-failure destination (type sqs); null otherwise."
   value       = module.cdc.dead_letter_queue_url
+}
+
+output "failure_bucket_name" {
+  description = "Name of the bucket holding failed batches (type s3); null otherwise."
+  value       = module.cdc.failure_bucket_name
+}
+
+output "failure_queue_url" {
+  description = "URL of the queue the redrive reads failure pointers from (types sqs and sns); null for s3."
+  value       = module.cdc.failure_queue_url
+}
+
+output "redrive_function_name" {
+  description = "Name of the redrive function."
+  value       = module.cdc.redrive_function_name
+}
+
+output "alarm_arns" {
+  description = "ARNs of the module's CloudWatch alarms by key."
+  value       = module.cdc.alarm_arns
 }
 
 output "writer_alias_arn" {

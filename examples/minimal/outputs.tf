@@ -13,7 +13,12 @@ output "consumer_log_group_name" {
   value       = module.cdc.consumer_log_group_name
 }
 
-output "dead_letter_queue_url" {
-  description = "Queue receiving the stream records the consumer kept failing on."
-  value       = module.cdc.dead_letter_queue_url
+output "failure_bucket_name" {
+  description = "Bucket receiving the batches of stream records the consumer kept failing on."
+  value       = module.cdc.failure_bucket_name
+}
+
+output "redrive_function_name" {
+  description = "Function to invoke to replay those batches once the cause is fixed (docs/operations.md)."
+  value       = module.cdc.redrive_function_name
 }

@@ -20,7 +20,8 @@ Gateway handles it:
    result (`statusCode`/`headers`/`cookies`/`body`/`isBase64Encoded`, or the inferred format for any other
    JSON), 500 {"message":"Internal Server Error"} when the function fails or returns something API Gateway
    cannot map;
-7. access log (access_log): one event in the stage's access log group, in the stage's format.
+7. access log (access_log): one event in the stage's access log group, in the stage's format;
+8. metrics (local.metrics): Count, 4xx, 5xx and Latency under AWS/ApiGateway, by ApiId and Stage.
 
 The modules named are those of local.apigw; this one holds `ApiFront`, which runs the steps, and the HTTP
 server around it.
@@ -52,6 +53,7 @@ from local.apigw.routing import match_route, select_stage
 from local.constants import HOST
 from local.lambda_runtime.invoke import Invoker
 from local.lifecycle import Lifecycle
+from local.metrics import API_GATEWAY_NAMESPACE, COUNT, MILLISECONDS, NO_METRICS, Metrics
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +61,11 @@ log = logging.getLogger(__name__)
 class ApiFront(Lifecycle):
     """Serves one HTTP API of the emulator on http://127.0.0.1:<port>, invoking functions via `invoker`."""
 
-    def __init__(self, endpoint: str, api_id: str, invoker: Invoker, port: int = 0) -> None:
+    def __init__(
+        self, endpoint: str, api_id: str, invoker: Invoker, port: int = 0, metrics: Metrics = NO_METRICS
+    ) -> None:
         self.api_id = api_id
+        self._metrics = metrics
         self._apigw = client("apigatewayv2", endpoint)
         self._invocations = LambdaInvocations(client("lambda", endpoint), invoker)
         self.access_log = AccessLog(client("logs", endpoint))
@@ -121,7 +126,16 @@ class ApiFront(Lifecycle):
         log_values["responseLatency"] = int((time.monotonic() - started) * 1000)
         if stage is not None:
             self.access_log.write(stage, log_values)
+            self._publish(stage["StageName"], response.status, log_values["responseLatency"])
         return response
+
+    def _publish(self, stage_name: str, status: int, latency_ms: int) -> None:
+        # API Gateway's HTTP API metrics: one data point of each per request, by ApiId and Stage.
+        dimensions = {"ApiId": self.api_id, "Stage": stage_name}
+        self._metrics.put(API_GATEWAY_NAMESPACE, "Count", 1, COUNT, dimensions)
+        self._metrics.put(API_GATEWAY_NAMESPACE, "4xx", int(400 <= status < 500), COUNT, dimensions)
+        self._metrics.put(API_GATEWAY_NAMESPACE, "5xx", int(status >= 500), COUNT, dimensions)
+        self._metrics.put(API_GATEWAY_NAMESPACE, "Latency", latency_ms, MILLISECONDS, dimensions)
 
     def _handle_in_stage(
         self,

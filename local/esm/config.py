@@ -10,6 +10,7 @@ from local import patches
 TRIM_HORIZON = "TRIM_HORIZON"
 LATEST = "LATEST"
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
+EVENT_COUNT = "EventCount"  # MetricsConfig.Metrics value that turns on the mapping's event count metrics
 # The states in which a mapping reads its source (Lambda finishes enabling or updating while it reads).
 _READING_STATES = ("Enabled", "Enabling", "Updating")
 
@@ -31,6 +32,7 @@ class MappingConfig:
     report_item_failures: bool
     filters: tuple[patches.EventMatcher, ...]  # none means every record
     on_failure: str | None
+    event_count_metrics: bool = False
 
     @classmethod
     def from_api(cls, raw: dict[str, Any]) -> MappingConfig:
@@ -54,6 +56,7 @@ class MappingConfig:
             report_item_failures=REPORT_BATCH_ITEM_FAILURES in (raw.get("FunctionResponseTypes") or []),
             filters=patterns,
             on_failure=((raw.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"),
+            event_count_metrics=EVENT_COUNT in ((raw.get("MetricsConfig") or {}).get("Metrics") or []),
         )
 
     def selects(self, record: dict[str, Any]) -> bool:

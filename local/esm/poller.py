@@ -22,7 +22,8 @@ What it honours, as Lambda documents it for DynamoDB streams:
   limit; older records are not delivered but sent to the on-failure destination), FunctionResponseTypes
   ReportBatchItemFailures (the records before the lowest reported sequence number succeeded; the rest is
   retried; a malformed response, or an itemIdentifier that is not in the batch, fails the whole batch),
-  and DestinationConfig.OnFailure to an SQS queue or SNS topic (see local.esm.senders).
+  and DestinationConfig.OnFailure to an S3 bucket, SQS queue or SNS topic (see local.esm.senders).
+- MetricsConfig EventCount: the mapping's event count metrics (see local.esm.worker).
 - An invoker that raises (the function could not be run) is retried without counting against the retry
   limit.
 
@@ -55,6 +56,7 @@ from local.esm.reader import ShardReader
 from local.esm.worker import PollingSettings, ShardWorker
 from local.lambda_runtime.invoke import Invoker
 from local.lifecycle import Lifecycle
+from local.metrics import NO_METRICS, Metrics
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +77,12 @@ class StreamPoller(Lifecycle):
         *,
         state_dir: Path | None = None,
         settings: PollingSettings | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         """`state_dir` keeps the checkpoints (in memory only without it); `settings`: timings, event size
-        limit and clock (PollingSettings' defaults are Lambda's)."""
+        limit and clock (PollingSettings' defaults are Lambda's); `metrics`: where the workers publish the
+        mappings' metrics (see local.esm.worker)."""
+        self.metrics = metrics
         self.invoker = invoker
         self.checkpoints = Checkpoints(state_dir / CHECKPOINT_FILE if state_dir else None)
         self.settings = settings or PollingSettings()
@@ -231,6 +236,7 @@ class StreamPoller(Lifecycle):
                 settings=self.settings,
                 may_read=functools.partial(self._parent_done, config.uuid, parent_shard_id),
                 from_latest=from_latest,
+                metrics=self.metrics,
             )
             self._workers[key] = worker
         worker.start()

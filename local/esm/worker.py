@@ -1,9 +1,18 @@
 """The shard worker: one thread per mapping and shard, delivering the shard's records in order.
 
 A worker is given everything it works with: its shard's reader, the invoker that runs the function, the
-on-failure destinations, the checkpoints, and a way to read the mapping's current configuration. It owns its
-thread (`start`, `stop`, `join`) and the pauses between attempts (`PollingSettings.backoff`). What an
-invocation decided about a batch is local.esm.outcome's to say.
+on-failure destinations, the checkpoints, a way to read the mapping's current configuration, and where to
+publish metrics. It owns its thread (`start`, `stop`, `join`) and the pauses between attempts
+(`PollingSettings.backoff`). What an invocation decided about a batch is local.esm.outcome's to say.
+
+Metrics, as Lambda publishes them for a stream mapping (AWS/Lambda): IteratorAge (Milliseconds: how old the
+last record of an invocation's batch was when it was sent) and DestinationDeliveryFailures (one per failed
+attempt to send to the on-failure destination), by FunctionName; and, only when the mapping's MetricsConfig
+asks for EventCount, the event counts by EventSourceMappingUUID: PolledEventCount (records read),
+FilteredOutEventCount, InvokedEventCount (records in each invocation attempt, retries included),
+FailedInvokeEventCount (records of attempts that failed, or the records after the lowest reported item
+failure), DroppedEventCount (records given up: too old or out of retries) and
+OnFailureDestinationDeliveredEventCount.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from local.esm.records import (
 )
 from local.esm.senders import RECORD_AGE_EXCEEDED, RETRY_ATTEMPTS_EXHAUSTED, DiscardedBatch, Sender
 from local.lambda_runtime.invoke import Invoker, InvokeResult
+from local.metrics import COUNT, LAMBDA_NAMESPACE, MILLISECONDS, NO_METRICS, Metrics, put_function_metric
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +91,7 @@ class ShardWorker(threading.Thread):
         settings: PollingSettings,
         may_read: Callable[[], bool] = lambda: True,
         from_latest: bool = False,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         super().__init__(name=f"poller-{mapping_uuid[:8]}-{reader.shard_id[-8:]}", daemon=True)
         self.mapping_uuid = mapping_uuid
@@ -94,6 +105,7 @@ class ShardWorker(threading.Thread):
         self._settings = settings
         self._may_read = may_read
         self._from_latest = from_latest
+        self._metrics = metrics
         self._stopping = threading.Event()
         # Monotonic start of the last loop that read the mapping's configuration and found nothing to deliver
         # (disabled, or GetRecords returned nothing new); None while there is work in hand.
@@ -180,10 +192,12 @@ class ShardWorker(threading.Thread):
         full = False
         consumed: str | None = None
         window_ends = 0.0
+        polled = filtered = 0
         while True:
             while (raw := reader.peek()) is not None and len(batch) < config.batch_size and not full:
                 record = lambda_record(raw, self.stream_arn)
-                if config.selects(record):
+                selected = config.selects(record)
+                if selected:
                     size = size_in_event(record)
                     if batch and payload + size > self._settings.max_event_bytes:
                         full = True  # this record opens the next batch
@@ -193,6 +207,8 @@ class ShardWorker(threading.Thread):
                     batch.append(record)
                     payload += size
                 reader.take()
+                polled += 1
+                filtered += not selected
                 consumed = sequence_number(raw)
             if full or len(batch) >= config.batch_size or (batch and time.monotonic() >= window_ends):
                 break
@@ -204,11 +220,15 @@ class ShardWorker(threading.Thread):
                 continue
             if batch:
                 break
+            self._count(config, "PolledEventCount", polled)
+            self._count(config, "FilteredOutEventCount", filtered)
             if consumed is not None:
                 self._checkpoint(consumed)  # every record read was filtered out
             self.idle_since = self._loop_started
             return None
         assert consumed is not None
+        self._count(config, "PolledEventCount", polled)
+        self._count(config, "FilteredOutEventCount", filtered)
         self.idle_since = None
         return batch, consumed
 
@@ -237,9 +257,11 @@ class ShardWorker(threading.Thread):
                 records = records[expired:]
             if not records:
                 return
+            self._count(config, "InvokedEventCount", len(records))
             try:
                 result = self._invoker.invoke(config.function_arn, {"Records": records})
             except Exception as error:
+                self._count(config, "FailedInvokeEventCount", len(records))
                 # Like a throttle or service error: the function never ran, so this is not a retry.
                 if service_errors == 0:
                     log.exception("%s: could not invoke %s", self.name, config.function_arn)
@@ -250,7 +272,10 @@ class ShardWorker(threading.Thread):
                 continue
             invokes += 1
             last = result
+            self._iterator_age(config, records[-1])
             outcome = batch_outcome(result, records, config.report_item_failures)
+            if not outcome.ok:
+                self._count(config, "FailedInvokeEventCount", len(records) - (outcome.failed_from or 0))
             if outcome.ok:
                 self._checkpoint(sequence_number(records[-1]))
                 return
@@ -286,10 +311,12 @@ class ShardWorker(threading.Thread):
         config: MappingConfig,
     ) -> None:
         first, final = sequence_number(records[0]), sequence_number(records[-1])
+        self._count(config, "DroppedEventCount", len(records))
         if config.on_failure is None:
             log.warning("%s: %s, discarding records %s..%s", self.name, condition, first, final)
             return
         batch = DiscardedBatch(
+            mapping_uuid=self.mapping_uuid,
             function_arn=config.function_arn,
             stream_arn=self.stream_arn,
             shard_id=self.shard_id,
@@ -302,16 +329,30 @@ class ShardWorker(threading.Thread):
         for attempt in range(1, DESTINATION_ATTEMPTS + 1):
             try:
                 self._destinations.send(config.on_failure, batch)
+                self._count(config, "OnFailureDestinationDeliveredEventCount", len(records))
                 log.info(
                     "%s: %s, records %s..%s sent to %s", self.name, condition, first, final, config.on_failure
                 )
                 return
             except (ClientError, BotoCoreError, ValueError) as error:
                 log.warning("%s: sending to %s failed (%d): %s", self.name, config.on_failure, attempt, error)
+                put_function_metric(self._metrics, config.function_arn, "DestinationDeliveryFailures", 1)
                 if isinstance(error, ValueError):
                     break
                 self._pause(self._settings.backoff(attempt))
         log.error("%s: %s, records %s..%s lost: no destination took them", self.name, condition, first, final)
+
+    # -- metrics --------------------------------------------------------------------------------------------
+
+    def _count(self, config: MappingConfig, name: str, count: int) -> None:
+        if config.event_count_metrics and count:
+            dimensions = {"EventSourceMappingUUID": self.mapping_uuid}
+            self._metrics.put(LAMBDA_NAMESPACE, name, count, COUNT, dimensions)
+
+    def _iterator_age(self, config: MappingConfig, last_record: dict[str, Any]) -> None:
+        created = float(last_record["dynamodb"]["ApproximateCreationDateTime"])
+        age_ms = max(0.0, (self._settings.clock() - created) * 1000)
+        put_function_metric(self._metrics, config.function_arn, "IteratorAge", round(age_ms), MILLISECONDS)
 
     def _checkpoint(self, position: str) -> None:
         self._checkpoints.set(self.mapping_uuid, self.shard_id, position)

@@ -57,9 +57,13 @@ class FunctionConfig:
     layers: tuple[str, ...]
     tracing: str
     log_group: str
+    # ReservedConcurrentExecutions (None: none reserved); not part of an environment's identity.
+    reserved_concurrency: int | None = None
 
     def fingerprint(self) -> str:
-        fields = {k: v for k, v in self.__dict__.items() if k != "code_location"}
+        fields = {
+            k: v for k, v in self.__dict__.items() if k not in ("code_location", "reserved_concurrency")
+        }
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
     @classmethod
@@ -81,4 +85,10 @@ class FunctionConfig:
             # LoggingConfig.LogGroup names a custom log group; Lambda's default is /aws/lambda/<name>.
             log_group=(config.get("LoggingConfig") or {}).get("LogGroup")
             or f"/aws/lambda/{config['FunctionName']}",
+            reserved_concurrency=_reserved(response),
         )
+
+
+def _reserved(response: dict[str, Any]) -> int | None:
+    value = (response.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
+    return None if value is None else int(value)

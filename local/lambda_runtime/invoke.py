@@ -28,6 +28,11 @@ class InvokeResult:
         return "Unhandled" if self.error is not None else None
 
 
+class Throttled(Exception):
+    """The invocation was refused because the function's reserved concurrency is in use (Lambda's
+    TooManyRequestsException, reason ReservedFunctionConcurrentInvocationLimitExceeded)."""
+
+
 class Invoker(Protocol):
     def invoke(self, function_arn: str, payload: dict[str, Any]) -> InvokeResult:
         """Run the function synchronously with `payload` as its event.

@@ -8,7 +8,15 @@ handler in an execution environment (local.lambda_runtime.environment) of the fu
 at a time; concurrent invocations get environments of their own; a configuration or code change retires the
 old ones.
 
-Not emulated: reserved concurrency, provisioned concurrency, aliases' routing configuration.
+Reserved concurrency is honoured: an invocation that would need more environments of a function (all its
+versions together) than its ReservedConcurrentExecutions is refused with `Throttled`, as Lambda throttles
+it; 0 refuses every invocation.
+
+Each invocation publishes Lambda's function metrics (local.metrics): Invocations, Errors and Duration
+(Milliseconds) for an invocation that ran, Throttles for one that was refused.
+
+Not emulated: provisioned concurrency, the account's unreserved concurrency limit, aliases' routing
+configuration.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import hashlib
 import json
 import tempfile
 import threading
+import time
 import urllib.request
 import uuid
 import zipfile
@@ -30,7 +39,8 @@ from local.constants import RUNTIMES_DIR
 from local.lambda_runtime.environment import ExecutionEnvironment
 from local.lambda_runtime.functions import FunctionConfig, resolve_function
 from local.lambda_runtime.interpreters import RuntimeInterpreters
-from local.lambda_runtime.invoke import InvokeResult
+from local.lambda_runtime.invoke import InvokeResult, Throttled
+from local.metrics import MILLISECONDS, NO_METRICS, Metrics, put_function_metric
 
 
 class _Pool:
@@ -50,26 +60,60 @@ class LambdaRunner:
         endpoint: str,
         work_dir: Path,
         interpreters: Callable[[str], Path] | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.endpoint = endpoint
+        self._metrics = metrics
         self.work_dir = work_dir
         self._python_for = interpreters or RuntimeInterpreters(RUNTIMES_DIR).python
         self._lambda = client("lambda", endpoint)
         self._logs = client("logs", endpoint)
         self._pools: dict[str, _Pool] = {}
+        self._running: dict[str, int] = {}  # invocations in progress, by function name
         self._lock = threading.Lock()
         self._unpack_lock = threading.Lock()
         self._closed = False
 
     def invoke(self, function_arn: str, payload: dict[str, Any]) -> InvokeResult:
-        """Run the function once; raises (ClientError, UnsupportedRuntimeError) if it cannot be run at all.
+        """Run the function once; raises (ClientError, UnsupportedRuntimeError) if it cannot be run at all,
+        Throttled when its reserved concurrency is taken.
 
         `function_arn` may be qualified with a version or an alias (see local.lambda_runtime.functions)."""
         config = resolve_function(self._lambda, function_arn)
-        environment = self._acquire(config) or self._new_environment(config)
-        outcome = environment.invoke(payload, str(uuid.uuid4()), function_arn)
-        self._release(environment, reusable=outcome.reusable)
+        reserved = self._reserved_concurrency(config.name)
+        if not self._admit(config, reserved):
+            put_function_metric(self._metrics, function_arn, "Throttles", 1)
+            raise Throttled(
+                f"Rate Exceeded: {config.name} runs {reserved} invocations at most (reserved concurrency)"
+            )
+        try:
+            environment = self._acquire(config) or self._new_environment(config)
+            started = time.monotonic()
+            outcome = environment.invoke(payload, str(uuid.uuid4()), function_arn)
+            duration_ms = (time.monotonic() - started) * 1000
+            self._release(environment, reusable=outcome.reusable)
+        finally:
+            with self._lock:
+                self._running[config.name] -= 1
+        put_function_metric(self._metrics, function_arn, "Invocations", 1)
+        put_function_metric(self._metrics, function_arn, "Errors", int(outcome.result.error is not None))
+        put_function_metric(self._metrics, function_arn, "Duration", round(duration_ms, 2), MILLISECONDS)
         return outcome.result
+
+    def _reserved_concurrency(self, name: str) -> int | None:
+        # GetFunctionConcurrency rather than GetFunction's Concurrency, which moto leaves out when it is 0.
+        value = self._lambda.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions")
+        return None if value is None else int(value)
+
+    def _admit(self, config: FunctionConfig, limit: int | None) -> bool:
+        """Counts the invocation in, unless the function's reserved concurrency (`limit`, shared by every
+        version and alias of the function) is taken."""
+        with self._lock:
+            running = self._running.get(config.name, 0)
+            if limit is not None and running >= limit:
+                return False
+            self._running[config.name] = running + 1
+            return True
 
     def close(self) -> None:
         """Stop every execution environment and flush its logs."""

@@ -90,6 +90,48 @@ mock_resource "aws_apigatewayv2_authorizer" {
   override_during = plan
 }
 
+mock_resource "aws_s3_bucket" {
+  defaults = {
+    arn    = "arn:aws:s3:::mock-failures-20260101000000000000000001"
+    bucket = "mock-failures-20260101000000000000000001"
+    id     = "mock-failures-20260101000000000000000001"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_sns_topic" {
+  defaults = {
+    arn = "arn:aws:sns:us-east-1:123456789012:mock-consumer-failures"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_lambda_event_source_mapping" {
+  defaults = {
+    uuid = "a1b2c3d4-5678-90ab-cdef-111111111111"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_cloudwatch_metric_alarm" {
+  defaults = {
+    arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:mock"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_apigatewayv2_stage" {
+  defaults = {
+    arn = "arn:aws:apigateway:us-east-1::/apis/a1b2c3d4e5/stages/$default"
+  }
+  override_during = plan
+}
+
+mock_resource "aws_s3_bucket_lifecycle_configuration" {
+  defaults        = {}
+  override_during = plan
+}
+
 mock_resource "aws_lambda_alias" {
   defaults = {
     arn        = "arn:aws:lambda:us-east-1:123456789012:function:mock:live"

@@ -20,6 +20,7 @@ from local.esm.senders.base import (
     Sender,
     failure_record,
 )
+from local.esm.senders.s3 import S3Sender
 from local.esm.senders.sns import SnsSender
 from local.esm.senders.sqs import SqsSender
 
@@ -53,6 +54,7 @@ def for_emulator(endpoint: str, config: Config | None = None) -> OnFailureDestin
     """The on-failure destinations of the emulator at `endpoint`."""
     return OnFailureDestinations(
         {
+            "s3": S3Sender(client("s3", endpoint, config)),
             "sqs": SqsSender(client("sqs", endpoint, config)),
             "sns": SnsSender(client("sns", endpoint, config)),
         }

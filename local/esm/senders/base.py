@@ -3,8 +3,8 @@ and the `Sender` protocol.
 
 To SQS and SNS, Lambda sends metadata about the discarded records, not the records: the shard, the sequence
 range and the batch size, from which the records can be read again while the stream retains them. A sender
-gets the whole `DiscardedBatch`, so a destination that carries more (S3 keeps the invocation's payload too)
-builds its own document from it.
+gets the whole `DiscardedBatch`, so a destination that carries more (S3 keeps the invocation's payload too,
+see `s3`) builds its own document from it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def iso_millis(epoch: float) -> str:
 class DiscardedBatch:
     """Records of one shard that the mapping gave up on, and why."""
 
+    mapping_uuid: str
     function_arn: str
     stream_arn: str
     shard_id: str

@@ -65,12 +65,13 @@ module "cdc" {
   name         = var.name
   architecture = "x86_64"
 
-  kms_key_arn                 = aws_kms_key.data.arn
-  subnet_ids                  = [aws_subnet.functions.id]
-  security_group_ids          = [aws_security_group.functions.id]
-  on_failure_destination_arn  = aws_sns_topic.failures.arn
-  create_dead_letter_queue    = false
-  deletion_protection_enabled = false
+  kms_key_arn                   = aws_kms_key.data.arn
+  subnet_ids                    = [aws_subnet.functions.id]
+  security_group_ids            = [aws_security_group.functions.id]
+  on_failure_destination_type   = "sns"
+  on_failure_destination_arn    = aws_sns_topic.failures.arn
+  create_on_failure_destination = false
+  deletion_protection_enabled   = false
 }
 
 output "kms_key_arn" {

@@ -220,19 +220,20 @@ def test_idempotency_store_failure_answers_503_and_creates_nothing(keyed, produc
 
 
 def test_duplicate_while_the_first_is_in_progress_gets_409(writer, idempotency_table):
+    # Generous waits: they return as soon as the other thread gets there, and a loaded machine can take seconds.
     # GIVEN a first request that holds the key: its product write waits until released
     entered, release = threading.Event(), threading.Event()
 
     def wait_for_release(call: int) -> None:
         entered.set()
-        assert release.wait(10)
+        assert release.wait(60)
 
     products = InterceptedProductStore(before_create=wait_for_release)
     invoke = writer(products, idempotency.Idempotency(IDEMPOTENCY_TABLE))
     responses: dict[str, Any] = {}
     first = threading.Thread(target=lambda: responses.setdefault("first", post(invoke)))
     first.start()
-    assert entered.wait(10)
+    assert entered.wait(60)
 
     # WHEN the duplicate arrives while the first is still running (it runs to its end while the first is
     # parked in the store call: the two never interleave in the resolver, whose current event is shared)
@@ -240,7 +241,7 @@ def test_duplicate_while_the_first_is_in_progress_gets_409(writer, idempotency_t
         duplicate = post(invoke)
     finally:
         release.set()
-        first.join(10)
+        first.join(60)
 
     # THEN the duplicate is told to retry, with a JSON body, and only the first writes
     assert duplicate.status == 409

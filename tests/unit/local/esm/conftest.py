@@ -16,6 +16,7 @@ import pytest
 from local.esm.poller import StreamPoller
 from local.esm.worker import PollingSettings
 from local.lambda_runtime.invoke import InvokeResult
+from local.metrics import NO_METRICS, Metrics
 from tests.unit.local.conftest import unique
 
 DRAIN = 20.0  # generous bound on waiting for idleness; tests never assert on durations
@@ -159,11 +160,15 @@ def run_poller(
 ) -> Iterator[Callable[..., StreamPoller]]:
     started: list[StreamPoller] = []
 
-    def start(invoker: FakeInvoker, **settings: Any) -> StreamPoller:
+    def start(invoker: FakeInvoker, metrics: Metrics = NO_METRICS, **settings: Any) -> StreamPoller:
         """A running poller; `settings` override the tests' quick PollingSettings."""
         quick = {"poll_interval": 0.05, "refresh_interval": 0.1, "retry_delay": 0.0}
         poller = StreamPoller(
-            endpoint, invoker, state_dir=tmp_path, settings=PollingSettings(**{**quick, **settings})
+            endpoint,
+            invoker,
+            state_dir=tmp_path,
+            settings=PollingSettings(**{**quick, **settings}),
+            metrics=metrics,
         )
         poller.start()
         started.append(poller)

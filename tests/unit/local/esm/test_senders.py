@@ -10,6 +10,7 @@ from local.esm.senders import OnFailureDestinations
 from local.esm.senders.base import DiscardedBatch
 
 BATCH = DiscardedBatch(
+    mapping_uuid="0f8b2f5e-7c4e-4d43-9a57-2d3f1c1e5a10",
     function_arn="arn:aws:lambda:us-east-1:123456789012:function:fn",
     stream_arn="arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2024-01-01T00:00:00.000",
     shard_id="shardId-1",

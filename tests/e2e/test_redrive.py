@@ -1,0 +1,340 @@
+"""The failure loop on the local stack, end to end, and the metrics behind the module's alarms.
+
+One extra stack (examples/local under its own name, on the session's emulator, served by the session's
+runner and poller plus an API front of its own) runs, in order:
+
+1. the default S3 destination: a per-record function that fails on a marker (plugins/e2e_redrive.py);
+   marked writes land in the bucket whole, with the consumer's ERROR lines; the fixed function is applied
+   (`consumer_record_handler` switched); the redrive, invoked through the emulator's Lambda Invoke, replays
+   each failed record once, moves the objects under redriven/, and a second run finds nothing;
+2. the SQS destination (the same stack re-applied with `on_failure_destination_type = "sqs"`): after the
+   table's stream is disabled and enabled again (a new stream: the old one's records are gone), the redrive
+   reports the pointer's range as expired and leaves the message in the queue;
+3. every alarm the module created whose condition can happen locally is made to happen, and its exact
+   namespace, metric, dimensions, unit and statistic have data in the emulator's CloudWatch.
+
+The steps depend on each other (one stack, applied three times), so they run in this file's order.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.apigw.server import ApiFront
+from tests.e2e.conftest import HERE, ROOT, TARGET, Response, Stack, _apply, eventually
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(TARGET != "local", reason="drives the local runner's services directly"),
+]
+
+MARKER = "REDRIVE-FAIL"  # plugins/e2e_redrive.py fails the records whose name holds it
+FAILING = "e2e_redrive:record_handler"
+FIXED = "e2e_redrive:fixed_record_handler"
+PATIENCE_S = 60.0
+
+# Alarms whose condition the local stack cannot produce: moto's DynamoDB neither throttles nor fails
+# requests, and publishes no metrics (docs/local-stack.md).
+NOT_PRODUCIBLE_LOCALLY = {"table_throttles": "AWS/DynamoDB", "table_system_errors": "AWS/DynamoDB"}
+# The unit AWS publishes each watched metric with.
+UNITS = {
+    "IteratorAge": "Milliseconds",
+    "Errors": "Count",
+    "Throttles": "Count",
+    "OnFailureDestinationDeliveredEventCount": "Count",
+    "DestinationDeliveryFailures": "Count",
+    "5xx": "Count",
+}
+
+
+@dataclass
+class LoopStack:
+    stack: Stack  # the session's stack: its emulator, runner and poller serve this one too
+    name: str
+    state_dir: Path
+    front: ApiFront
+    outputs: dict[str, Any]
+    variables: dict[str, str]
+    destroy: Callable[[], None]  # for the configuration last applied
+
+    def apply(self, **changes: str) -> None:
+        self.variables = {**self.variables, **changes}
+        self.outputs, self.destroy = _apply(ROOT / "examples" / "local", self.state_dir, self.variables)
+
+    def aws(self, service: str) -> Any:
+        return self.stack.aws(service)
+
+    def request(self, method: str, path: str, body: Any = None) -> Response:
+        """A signed request to this stack's API (the session stack's client, pointed at this front)."""
+        api = replace(self.stack, api_url=self.front.url)
+        return api.request(method, path, body)
+
+    def post(self, name: str) -> str:
+        """Creates a product through the API; returns its id."""
+        response = self.request("POST", "/products", {"name": name, "price": 1, "category": "e2e"})
+        assert response.status == 201, response.body
+        return str(response.json()["id"])
+
+    def consumer_lines(self, message: str) -> list[dict[str, Any]]:
+        group = self.outputs["consumer_log_group_name"]
+        return [line for line in self.stack.log_lines(group) if line.get("message") == message]
+
+    def redrive(self) -> dict[str, Any]:
+        """Runs the redrive through the emulator's Lambda Invoke (which hands it to the local runner)."""
+        response = self.aws("lambda").invoke(
+            FunctionName=self.outputs["redrive_function_name"], Payload=b"{}"
+        )
+        body = json.loads(response["Payload"].read())
+        assert "FunctionError" not in response, body
+        return dict(body)
+
+
+@pytest.fixture(scope="module")
+def loop(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopStack]:
+    assert stack.services is not None
+    assert stack.endpoint is not None
+    state_dir = tmp_path_factory.mktemp("redrive")
+    variables = {
+        "name": f"{stack.name}-rd",
+        "endpoint": stack.endpoint,
+        "consumer_record_handler": FAILING,
+        "consumer_extra_source_dir": str(HERE / "plugins"),
+        "on_failure_destination_type": "s3",
+    }
+    outputs, destroy = _apply(ROOT / "examples" / "local", state_dir, variables)
+    services = stack.services
+    front = ApiFront(stack.endpoint, outputs["api_id"], services.runner, metrics=services.metrics).start()
+    loop = LoopStack(stack, variables["name"], state_dir, front, outputs, variables, destroy)
+    try:
+        yield loop
+    finally:
+        front.stop()
+        loop.destroy()
+
+
+def failed_batches(loop: LoopStack, prefix: str = "aws/lambda/") -> dict[str, dict[str, Any]]:
+    s3, bucket = loop.aws("s3"), loop.outputs["failure_bucket_name"]
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    return {
+        item["Key"]: json.loads(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+        for item in listed
+    }
+
+
+def payload_records(document: dict[str, Any]) -> list[dict[str, Any]]:
+    payload = document["payload"]
+    return list((json.loads(payload) if isinstance(payload, str) else payload)["Records"])
+
+
+def record_name(record: dict[str, Any]) -> str:
+    return str(record["dynamodb"]["NewImage"]["name"]["S"])
+
+
+def test_s3_destination_holds_failed_batches_and_redrive_replays_them_once(loop: LoopStack) -> None:
+    run = f"{int(time.time())}"
+    marked = [f"{run}-{MARKER}-1", f"{run}-{MARKER}-2"]
+    plain = [f"{run}-plain-1", f"{run}-plain-2"]
+    # One write at a time, each waited for, so each failed batch holds exactly one marked record.
+    for name in [plain[0], marked[0], plain[1], marked[1]]:
+        loop.post(name)
+        if MARKER in name:
+            eventually(
+                lambda name=name: any(  # type: ignore[misc]
+                    name in map(record_name, payload_records(d)) for d in failed_batches(loop).values()
+                ),
+                PATIENCE_S,
+                f"{name} in the failure bucket",
+            )
+        else:
+            eventually(
+                lambda name=name: any(  # type: ignore[misc]
+                    (line.get("newImage") or {}).get("name") == name
+                    for line in loop.consumer_lines("stream record")
+                ),
+                PATIENCE_S,
+                f"{name} logged by the consumer",
+            )
+
+    documents = failed_batches(loop)
+    in_bucket = [record for document in documents.values() for record in payload_records(document)]
+    assert sorted(map(record_name, in_bucket)) == sorted(marked)
+    for key, document in documents.items():
+        assert key.startswith(f"aws/lambda/{loop.outputs['event_source_mapping_uuid']}/")
+        assert document["requestContext"]["condition"] == "RetryAttemptsExhausted"
+        assert document["DDBStreamBatchInfo"]["batchSize"] == len(payload_records(document))
+    failed_ids = {record["eventID"] for record in in_bucket}
+    errors = eventually(
+        lambda: {line["eventID"] for line in loop.consumer_lines("stream record failed")} >= failed_ids,
+        PATIENCE_S,
+        "an ERROR line per failed record",
+    )
+    assert errors
+
+    # WHEN the fix is deployed and the redrive runs
+    loop.apply(consumer_record_handler=FIXED)
+    answer = loop.redrive()
+
+    assert answer["replayed"] == len(documents), answer
+    assert (answer["found"], answer["still_failing"], answer["expired"]) == (len(documents), 0, 0)
+
+    def replayed() -> Counter[str]:
+        lines = loop.consumer_lines("stream record")
+        return Counter(line["eventID"] for line in lines if line.get("eventID") in failed_ids)
+
+    eventually(lambda: set(replayed()) == failed_ids, PATIENCE_S, "the replayed records logged")
+    time.sleep(1)  # a second line for a record would arrive within this
+    assert replayed() == dict.fromkeys(failed_ids, 1)
+    assert failed_batches(loop) == {}
+    assert {key.removeprefix("redriven/") for key in failed_batches(loop, "redriven/")} == set(documents)
+
+    # THEN a second run has nothing to do
+    second = subprocess.run(
+        [
+            sys.executable,
+            *("-m", "local", "invoke", loop.outputs["redrive_function_name"]),
+            *("--endpoint", str(loop.stack.endpoint)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    again = json.loads(second.stdout)
+    assert (again["found"], again["replayed"], again["still_failing"], again["expired"]) == (0, 0, 0, 0)
+
+
+def test_sqs_pointer_to_a_recreated_stream_is_reported_expired(loop: LoopStack) -> None:
+    loop.apply(on_failure_destination_type="sqs", consumer_record_handler=FAILING)
+    queue_url = loop.outputs["failure_queue_url"]
+    sqs = loop.aws("sqs")
+    name = f"{int(time.time())}-{MARKER}-sqs"
+    loop.post(name)
+
+    def pointers() -> list[dict[str, Any]]:
+        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        return [json.loads(message["Body"]) for message in received.get("Messages", [])]
+
+    [pointer] = eventually(pointers, PATIENCE_S, "the failure pointer in the queue")
+    assert "payload" not in pointer
+
+    # WHEN the table's stream is disabled and enabled again: a new stream, the old one's records gone
+    dynamodb, table = loop.aws("dynamodb"), loop.outputs["table_name"]
+    dynamodb.update_table(TableName=table, StreamSpecification={"StreamEnabled": False})
+    dynamodb.update_table(
+        TableName=table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    )
+    answer = loop.redrive()
+
+    assert (answer["found"], answer["replayed"], answer["expired"]) == (1, 0, 1), answer
+    [batch] = answer["batches"]
+    info = pointer["DDBStreamBatchInfo"]
+    assert batch["status"] == "expired"
+    assert (batch["shardId"], batch["startSequenceNumber"], batch["endSequenceNumber"]) == (
+        info["shardId"],
+        info["startSequenceNumber"],
+        info["endSequenceNumber"],
+    )
+    assert len(pointers()) == 1  # left for the operator
+
+
+def test_every_alarm_that_can_fire_locally_has_its_metric(loop: LoopStack) -> None:
+    lambda_client, outputs = loop.aws("lambda"), loop.outputs
+    consumer, writer = outputs["consumer_function_name"], outputs["writer_function_name"]
+
+    # consumer_errors, consumer_iterator_age: a batch of one failing record fails the whole invocation
+    # (done by the earlier tests too; one more keeps this test whole on its own).
+    loop.post(f"{int(time.time())}-{MARKER}-alarm")
+    # consumer_throttles: no concurrency left for the consumer while a record waits
+    lambda_client.put_function_concurrency(FunctionName=consumer, ReservedConcurrentExecutions=0)
+    try:
+        loop.post(f"{int(time.time())}-throttled")
+        eventually(
+            lambda: datapoints(loop, "AWS/Lambda", "Throttles", {"FunctionName": consumer}, "Sum"),
+            PATIENCE_S,
+            "Throttles",
+        )
+    finally:
+        lambda_client.delete_function_concurrency(FunctionName=consumer)
+    # destination_delivery_failures: the mapping's destination pointed at a queue that does not exist
+    mapping = outputs["event_source_mapping_uuid"]
+    current = lambda_client.get_event_source_mapping(UUID=mapping)["DestinationConfig"]
+    missing = outputs["on_failure_destination_arn"].rsplit(":", 1)[0] + ":no-such-queue"
+    lambda_client.update_event_source_mapping(
+        UUID=mapping, DestinationConfig={"OnFailure": {"Destination": missing}}
+    )
+    try:
+        loop.post(f"{int(time.time())}-{MARKER}-undeliverable")
+        eventually(
+            lambda: datapoints(
+                loop, "AWS/Lambda", "DestinationDeliveryFailures", {"FunctionName": consumer}, "Sum"
+            ),
+            PATIENCE_S,
+            "DestinationDeliveryFailures",
+        )
+    finally:
+        lambda_client.update_event_source_mapping(UUID=mapping, DestinationConfig=current)
+    # writer_errors, api_5xx: the writer without its table fails every request
+    environment = lambda_client.get_function_configuration(FunctionName=writer)["Environment"]
+    broken = {k: v for k, v in environment["Variables"].items() if k != "TABLE_NAME"}
+    lambda_client.update_function_configuration(FunctionName=writer, Environment={"Variables": broken})
+    try:
+        response = loop.request("POST", "/products", {"name": "x", "price": 1, "category": "e2e"})
+        assert response.status == 500
+    finally:
+        lambda_client.update_function_configuration(FunctionName=writer, Environment=environment)
+
+    alarms = loop.aws("cloudwatch").describe_alarms(AlarmNamePrefix=f"{loop.name}-")["MetricAlarms"]
+    keys = {alarm["AlarmName"].removeprefix(f"{loop.name}-").replace("-", "_"): alarm for alarm in alarms}
+    assert set(keys) == set(outputs["alarm_arns"])
+    checked = []
+    for key, alarm in sorted(keys.items()):
+        if key in NOT_PRODUCIBLE_LOCALLY:
+            continue
+        dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+        found = eventually(
+            lambda alarm=alarm, dimensions=dimensions: datapoints(  # type: ignore[misc]
+                loop, alarm["Namespace"], alarm["MetricName"], dimensions, alarm["Statistic"]
+            ),
+            PATIENCE_S,
+            f"data for alarm {key}",
+        )
+        assert all(point[alarm["Statistic"]] >= 0 for point in found)
+        checked.append(key)
+    assert set(checked) | set(NOT_PRODUCIBLE_LOCALLY) == set(keys)
+
+
+def datapoints(
+    loop: LoopStack, namespace: str, metric: str, dimensions: dict[str, str], statistic: str
+) -> list[dict[str, Any]]:
+    """The data points of exactly this metric: its dimension set must exist as it is (no more, no fewer
+    dimensions) and its data must have AWS's unit for it."""
+    cloudwatch = loop.aws("cloudwatch")
+    wanted = [{"Name": name, "Value": value} for name, value in dimensions.items()]
+    listed = cloudwatch.list_metrics(Namespace=namespace, MetricName=metric, Dimensions=wanted)["Metrics"]
+    exact = any({d["Name"]: d["Value"] for d in m["Dimensions"]} == dimensions for m in listed)
+    if not exact:
+        return []
+    now = datetime.now(UTC)
+    return list(
+        cloudwatch.get_metric_statistics(
+            Namespace=namespace,
+            MetricName=metric,
+            Dimensions=wanted,
+            StartTime=now - timedelta(minutes=30),
+            EndTime=now + timedelta(minutes=1),
+            Period=60,
+            Statistics=[statistic],
+            Unit=UNITS[metric],
+        )["Datapoints"]
+    )
