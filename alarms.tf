@@ -13,8 +13,8 @@ locals {
   alarm_event_source_mapping   = aws_lambda_event_source_mapping.stream.uuid
   # Built from the consumer's name rather than read from aws_lambda_function.this, which also holds the redrive:
   # the redrive's environment and policy cannot depend on the resource they configure. A caller's consumer is
-  # named by its ARN.
-  redrive_consumer_function = local.create_consumer ? "arn:${local.arn_parts[1]}:lambda:${local.arn_parts[3]}:${local.arn_parts[4]}:function:${local.names.consumer}" : var.consumer_function_arn
+  # named by its ARN. Under SnapStart the redrive replays through the consumer's alias, as the mapping invokes it.
+  redrive_consumer_function = local.create_consumer ? "arn:${local.arn_parts[1]}:lambda:${local.arn_parts[3]}:${local.arn_parts[4]}:function:${local.names.consumer}${contains(local.snap_start_functions, "consumer") ? ":${local.snap_start_alias}" : ""}" : var.consumer_function_arn
   redrive_stream_arn        = local.stream_arn
 }
 

@@ -60,7 +60,7 @@ resource "aws_apigatewayv2_integration" "writer" {
   api_id                 = aws_apigatewayv2_api.this[0].id
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
-  integration_uri        = aws_lambda_function.this["writer"].invoke_arn
+  integration_uri        = local.invoked["writer"].invoke_arn
   payload_format_version = "2.0"
 }
 
@@ -127,6 +127,7 @@ resource "aws_lambda_permission" "api" {
   statement_id  = "AllowInvokeFromHttpApi"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this["writer"].function_name
+  qualifier     = local.invoked["writer"].qualifier
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this[0].execution_arn}/*/*"
 }

@@ -42,6 +42,23 @@ locals {
     for key, settings in local.function_settings : key => settings
     if(key == "writer" && local.create_writer) || (key == "consumer" && local.create_consumer) || (key == "redrive" && var.redrive_enabled)
   }
+
+  # SnapStart serves the writer (HTTP requests) and the consumer (stream batches) the module creates; only
+  # published versions have snapshots, so each gets an alias for its callers to invoke. Not the redrive: an
+  # operator runs it now and then, so its cold start matters little, while Python's snapshot caching is billed
+  # for as long as a version is active. Read from the create flags, not local.functions, which holds the
+  # redrive's environment, which names the consumer's alias.
+  snap_start_functions = toset(var.snap_start_enabled ? concat(local.create_writer ? ["writer"] : [], local.create_consumer ? ["consumer"] : []) : [])
+  snap_start_alias     = "live"
+
+  # What the API, the mapping and the redrive invoke: the live alias under SnapStart, else the function itself.
+  invoked = {
+    for key, function in aws_lambda_function.this : key => {
+      arn        = contains(local.snap_start_functions, key) ? aws_lambda_alias.live[key].arn : function.arn
+      invoke_arn = contains(local.snap_start_functions, key) ? aws_lambda_alias.live[key].invoke_arn : function.invoke_arn
+      qualifier  = contains(local.snap_start_functions, key) ? aws_lambda_alias.live[key].name : null
+    }
+  }
 }
 
 # Created by the module rather than by Lambda on first invocation, so retention, encryption and tags apply and
@@ -98,6 +115,7 @@ resource "aws_lambda_function" "this" {
   reserved_concurrent_executions = each.value.reserved_concurrent_executions
   kms_key_arn                    = var.kms_key_arn
   code_signing_config_arn        = var.code_signing_config_arn
+  publish                        = contains(local.snap_start_functions, each.key)
   tags                           = local.tags
 
   environment {
@@ -117,10 +135,25 @@ resource "aws_lambda_function" "this" {
     }
   }
 
+  dynamic "snap_start" {
+    for_each = contains(local.snap_start_functions, each.key) ? ["PublishedVersions"] : []
+
+    content {
+      apply_on = snap_start.value
+    }
+  }
+
   lifecycle {
     precondition {
       condition     = (length(var.subnet_ids) == 0) == (length(var.security_group_ids) == 0)
       error_message = "VPC placement needs both subnet_ids and security_group_ids (or neither)."
+    }
+
+    # Of what SnapStart excludes (other runtimes, container images, provisioned concurrency, EFS, ephemeral
+    # storage over 512 MB), the module can only be given an older runtime.
+    precondition {
+      condition     = !var.snap_start_enabled || tonumber(trimprefix(var.runtime, "python3.")) >= 12
+      error_message = "snap_start_enabled needs runtime python3.12 or later (SnapStart supports no older Python runtime); runtime is ${var.runtime}."
     }
   }
 
@@ -132,6 +165,17 @@ resource "aws_lambda_function" "this" {
     aws_cloudwatch_log_group.this,
     aws_iam_role_policy.this,
   ]
+}
+
+# Under SnapStart, the version the last apply published: the API, the mapping and the redrive invoke this alias, as
+# $LATEST never runs from a snapshot.
+resource "aws_lambda_alias" "live" {
+  for_each = local.snap_start_functions
+
+  name             = local.snap_start_alias
+  description      = "The ${each.key}'s current published version (SnapStart)"
+  function_name    = aws_lambda_function.this[each.key].function_name
+  function_version = aws_lambda_function.this[each.key].version
 }
 
 # The functions and their log groups were separate resources per function before.

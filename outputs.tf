@@ -142,3 +142,13 @@ output "alarm_arns" {
   description = "ARNs of the CloudWatch alarms by key (consumer_iterator_age, consumer_errors, consumer_throttles, failed_batches, destination_delivery_failures, writer_errors, api_5xx, table_throttles, table_system_errors); empty when alarms_enabled is false."
   value       = { for key, alarm in aws_cloudwatch_metric_alarm.this : key => alarm.arn }
 }
+
+output "writer_alias_arn" {
+  description = "ARN of the writer's alias \"live\" (the version the API invokes); null unless snap_start_enabled."
+  value       = try(aws_lambda_alias.live["writer"].arn, null)
+}
+
+output "consumer_alias_arn" {
+  description = "ARN of the consumer's alias \"live\" (the version the event source mapping invokes); null unless snap_start_enabled."
+  value       = try(aws_lambda_alias.live["consumer"].arn, null)
+}

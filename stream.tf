@@ -1,7 +1,7 @@
 # The event source mapping from the table's stream to the consumer; where failed batches go is in failures.tf.
 
 resource "aws_lambda_event_source_mapping" "stream" {
-  function_name                      = local.consumer_function_arn
+  function_name                      = local.create_consumer ? local.invoked["consumer"].arn : local.consumer_function_arn
   event_source_arn                   = local.stream_arn
   enabled                            = var.event_source_mapping_enabled
   starting_position                  = var.starting_position

@@ -784,3 +784,13 @@ variable "log_group_class" {
     error_message = "log_group_class must be STANDARD or INFREQUENT_ACCESS."
   }
 }
+
+# ---------------------------------------------------------------------------------------------------------------------
+# SnapStart
+# ---------------------------------------------------------------------------------------------------------------------
+
+variable "snap_start_enabled" {
+  description = "Lambda SnapStart for the writer and the consumer (runtime python3.12 or later): each apply publishes a version, snapshotted after its init, behind an alias \"live\" that the API, the mapping and the redrive invoke. Python functions pay for snapshot caching and restores."
+  type        = bool
+  default     = false
+}

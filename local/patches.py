@@ -204,8 +204,82 @@ def _get_layer_version_with_content_location(self: Any) -> str:
     return json.dumps(body)
 
 
-def _patches() -> list[Patch]:
+# SnapStart as the function was given it (CreateFunction, UpdateFunctionConfiguration), which moto drops. A
+# version is copied from $LATEST when published, so it keeps the setting it had then.
+_SNAP_START_ATTRIBUTE = "local_snap_start_apply_on"
+
+
+def _snap_start_apply_on(spec: dict[str, Any]) -> str:
+    return str((spec.get("SnapStart") or {}).get("ApplyOn") or "None")
+
+
+def _function_init_keeping_snap_start(
+    self: Any, account_id: str, spec: dict[str, Any], region: str, version: str | int = 1
+) -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    original(LambdaFunction, "__init__")(self, account_id, spec, region, version)
+    setattr(self, _SNAP_START_ATTRIBUTE, _snap_start_apply_on(spec))
+
+
+def _update_configuration_keeping_snap_start(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+    from moto.awslambda.models import LambdaFunction
+
+    if "SnapStart" in config_updates:
+        setattr(self, _SNAP_START_ATTRIBUTE, _snap_start_apply_on(config_updates))
+    result: dict[str, Any] = original(LambdaFunction, "update_configuration")(self, config_updates)
+    return result
+
+
+def _configuration_with_snap_start(self: Any, on_create: bool = False) -> dict[str, Any]:
+    from moto.awslambda.models import LambdaFunction
+
+    config: dict[str, Any] = original(LambdaFunction, "get_configuration")(self, on_create)
+    apply_on = getattr(self, _SNAP_START_ATTRIBUTE, "None")
+    # As on AWS: only published versions run from a snapshot; $LATEST reports the setting, optimization off.
+    snapshotted = apply_on == "PublishedVersions" and str(self.version) != "$LATEST"
+    config["SnapStart"] = {"ApplyOn": apply_on, "OptimizationStatus": "On" if snapshotted else "Off"}
+    return config
+
+
+def _qualified_function_arn(backend: Any, function_name: str) -> str | None:
+    """The version- or alias-qualified ARN that `function_name` (an ARN or NAME[:QUALIFIER]) names; None
+    when it is unqualified or $LATEST."""
+    from moto.awslambda.utils import make_function_arn
+
+    if function_name.startswith("arn:"):
+        parts = function_name.split(":")  # arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+        qualified = len(parts) == 8 and parts[7] != "$LATEST"
+        return function_name if qualified else None
+    name, _, qualifier = function_name.partition(":")
+    if not qualifier or qualifier == "$LATEST":
+        return None
+    return f"{make_function_arn(backend.region_name, backend.account_id, name)}:{qualifier}"
+
+
+def _create_event_source_mapping_keeping_qualifier(self: Any, spec: dict[str, Any]) -> Any:
     from moto.awslambda.models import LambdaBackend
+
+    function_name = str(spec.get("FunctionName") or "")
+    mapping = original(LambdaBackend, "create_event_source_mapping")(self, spec)
+    qualified = _qualified_function_arn(self, function_name)
+    if qualified is not None:
+        mapping.function_arn = qualified
+    return mapping
+
+
+def _update_event_source_mapping_keeping_qualifier(self: Any, uuid: str, spec: dict[str, Any]) -> Any:
+    from moto.awslambda.models import LambdaBackend
+
+    mapping = original(LambdaBackend, "update_event_source_mapping")(self, uuid, spec)
+    qualified = _qualified_function_arn(self, str(spec.get("FunctionName") or ""))
+    if mapping is not None and qualified is not None:
+        mapping.function_arn = qualified
+    return mapping
+
+
+def _patches() -> list[Patch]:
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.awslambda.responses import LambdaResponse
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -241,6 +315,37 @@ def _patches() -> list[Patch]:
             name="get_records",
             replacement=_get_records_with_expiry,
             reason="moto keeps every shard iterator it ever issued, so a long-running poller leaks memory",
+        ),
+        Patch(
+            owner=LambdaFunction,
+            name="__init__",
+            replacement=_function_init_keeping_snap_start,
+            reason="moto ignores CreateFunction's SnapStart: a plan after an apply with it would differ",
+        ),
+        Patch(
+            owner=LambdaFunction,
+            name="update_configuration",
+            replacement=_update_configuration_keeping_snap_start,
+            reason="moto ignores UpdateFunctionConfiguration's SnapStart",
+        ),
+        Patch(
+            owner=LambdaFunction,
+            name="get_configuration",
+            replacement=_configuration_with_snap_start,
+            reason="moto always answers SnapStart {ApplyOn: None}, whatever the function was given",
+        ),
+        Patch(
+            owner=LambdaBackend,
+            name="create_event_source_mapping",
+            replacement=_create_event_source_mapping_keeping_qualifier,
+            reason="moto stores the version an alias points at as FunctionArn; Lambda keeps the alias, "
+            "so the mapping follows it to each newly published version",
+        ),
+        Patch(
+            owner=LambdaBackend,
+            name="update_event_source_mapping",
+            replacement=_update_event_source_mapping_keeping_qualifier,
+            reason="as create_event_source_mapping, for a mapping moved to another function or alias",
         ),
     ]
 

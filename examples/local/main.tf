@@ -43,6 +43,7 @@ module "cdc" {
   authorization_type        = var.authorization_type
   consumer_record_handler   = var.consumer_record_handler
   consumer_extra_source_dir = var.consumer_extra_source_dir
+  snap_start_enabled        = var.snap_start_enabled
 
   # `terraform destroy` of a throwaway stack must not be refused.
   deletion_protection_enabled = false

@@ -127,3 +127,13 @@ output "alarm_arns" {
   description = "ARNs of the module's CloudWatch alarms by key."
   value       = module.cdc.alarm_arns
 }
+
+output "writer_alias_arn" {
+  description = "ARN of the writer's alias \"live\"; null unless snap_start_enabled."
+  value       = module.cdc.writer_alias_arn
+}
+
+output "consumer_alias_arn" {
+  description = "ARN of the consumer's alias \"live\"; null unless snap_start_enabled."
+  value       = module.cdc.consumer_alias_arn
+}

@@ -27,3 +27,9 @@ variable "consumer_extra_source_dir" {
   type        = string
   default     = null
 }
+
+variable "snap_start_enabled" {
+  description = "Lambda SnapStart for the writer and the consumer (published versions behind the alias \"live\")."
+  type        = bool
+  default     = false
+}

@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from shared import exact_json
+from shared import exact_json, snapstart
 
 from consumer import records
 from consumer.failures import FailureLoggingProcessor
@@ -31,6 +31,9 @@ logger = Logger(json_serializer=exact_json.dumps)
 tracer = Tracer(auto_patch=False)
 processor = FailureLoggingProcessor(failure_logger=logger)
 record_handler = records.load_record_handler(os.environ.get("RECORD_HANDLER"))
+# Under SnapStart, environments resumed from one snapshot must not share the random state init left behind (a
+# RECORD_HANDLER that opens connections during init can register its own hook the same way).
+snapstart.register_after_restore(snapstart.reseed_random)
 
 
 @logger.inject_lambda_context

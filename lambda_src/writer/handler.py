@@ -31,7 +31,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from shared import exact_json
+from shared import exact_json, snapstart
 
 from writer import api
 from writer.idempotency import Idempotency
@@ -103,6 +103,9 @@ def unconfigured_handler(missing: list[str]) -> LambdaHandler:
 
     return lambda_handler
 
+
+# Under SnapStart, environments resumed from one snapshot must not share the random state init left behind.
+snapstart.register_after_restore(snapstart.reseed_random)
 
 if _missing:
     lambda_handler = unconfigured_handler(_missing)

@@ -221,10 +221,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         pytest.fail(f"E2E_TARGET must be local, localstack or aws, not {TARGET!r}")
 
 
-def _local_stack(state_dir: Path, name: str) -> Iterator[Stack]:
+def _local_stack(state_dir: Path, name: str, extra_vars: dict[str, str] | None = None) -> Iterator[Stack]:
+    """examples/local applied to a fresh emulator, with `extra_vars` on top of the suite's variables."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulator request drowns failures
     with Emulator(port=0) as emulator:
-        variables = {**_common_vars(name), "endpoint": emulator.endpoint}
+        variables = {**_common_vars(name), "endpoint": emulator.endpoint, **(extra_vars or {})}
         outputs, destroy = _apply(ROOT / "examples" / "local", state_dir, variables)
         services = Services(
             emulator.endpoint, state_dir / "lambda", state_dir=state_dir, api_ids=[outputs["api_id"]]

@@ -131,3 +131,11 @@ mock_resource "aws_s3_bucket_lifecycle_configuration" {
   defaults        = {}
   override_during = plan
 }
+
+mock_resource "aws_lambda_alias" {
+  defaults = {
+    arn        = "arn:aws:lambda:us-east-1:123456789012:function:mock:live"
+    invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:mock:live/invocations"
+  }
+  override_during = plan
+}

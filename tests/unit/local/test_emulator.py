@@ -19,7 +19,8 @@ from botocore.config import Config
 
 from local import client, patches
 from local.emulator import STATE_FILE, Emulator
-from tests.unit.local.conftest import create_stream_table
+from local.lambda_runtime.functions import resolve_function
+from tests.unit.local.conftest import create_stream_table, dummy_zip, unique
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -66,6 +67,75 @@ def test_writes_keep_their_records_in_the_stream_when_a_mapping_exists(
     assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
     assert records[1]["dynamodb"]["OldImage"]["v"] == {"N": "1"}
     assert records[1]["dynamodb"]["NewImage"]["v"] == {"N": "2"}
+
+
+def test_functions_keep_the_snap_start_they_were_given(aws: Callable[[str], Any], role_arn: str) -> None:
+    # GIVEN a function created with SnapStart on published versions, and its first version
+    lam = aws("lambda")
+    name = unique("snap")
+    created = lam.create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=role_arn,
+        Handler="index.handler",
+        Code={"ZipFile": dummy_zip()},
+        SnapStart={"ApplyOn": "PublishedVersions"},
+        Publish=True,
+    )
+
+    # THEN $LATEST reports the setting, and the published version runs from a snapshot
+    assert created["SnapStart"]["ApplyOn"] == "PublishedVersions"
+    latest = lam.get_function_configuration(FunctionName=name)["SnapStart"]
+    assert latest == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "Off"}
+    version = lam.get_function_configuration(FunctionName=name, Qualifier=created["Version"])["SnapStart"]
+    assert version == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
+
+    # WHEN SnapStart is turned off
+    lam.update_function_configuration(FunctionName=name, SnapStart={"ApplyOn": "None"})
+
+    # THEN $LATEST says so, and the published version keeps what it was published with
+    assert lam.get_function(FunctionName=name)["Configuration"]["SnapStart"]["ApplyOn"] == "None"
+    version = lam.get_function_configuration(FunctionName=name, Qualifier=created["Version"])["SnapStart"]
+    assert version["ApplyOn"] == "PublishedVersions"
+
+
+def test_a_mapping_to_an_alias_follows_the_alias_to_new_versions(
+    aws: Callable[[str], Any], role_arn: str, stream_table: Callable[[], tuple[str, str]]
+) -> None:
+    # GIVEN a mapping to the alias "live" of a function's version 1
+    lam = aws("lambda")
+    name = unique("aliased")
+    created = lam.create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=role_arn,
+        Handler="index.handler",
+        Code={"ZipFile": dummy_zip()},
+        Publish=True,
+    )
+    alias = lam.create_alias(FunctionName=name, Name="live", FunctionVersion=created["Version"])
+    alias_arn = alias["AliasArn"]
+    _, stream_arn = stream_table()
+    mapping = lam.create_event_source_mapping(
+        EventSourceArn=stream_arn, FunctionName=alias_arn, StartingPosition="TRIM_HORIZON"
+    )
+
+    # THEN the mapping names the alias, as Lambda does, not the version the alias points at
+    assert mapping["FunctionArn"] == alias_arn
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["FunctionArn"] == alias_arn
+
+    # WHEN a second version is published and the alias moved to it
+    lam.update_function_configuration(FunctionName=name, Description="second")
+    second = lam.publish_version(FunctionName=name)["Version"]
+    lam.update_alias(FunctionName=name, Name="live", FunctionVersion=second)
+
+    # THEN what the mapping invokes resolves to the second version
+    function_arn = lam.get_event_source_mapping(UUID=mapping["UUID"])["FunctionArn"]
+    assert resolve_function(lam, function_arn).version == second
+
+    # AND a mapping moved to NAME:QUALIFIER names the alias's full ARN
+    moved = lam.update_event_source_mapping(UUID=mapping["UUID"], FunctionName=f"{name}:live")
+    assert moved["FunctionArn"] == alias_arn
 
 
 def test_only_the_newest_shard_iterators_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -85,7 +85,10 @@ def make_api(aws: Callable[[str], Any], role_arn: str) -> Callable[..., Deployed
         jwt: dict[str, Any] | None = None,
         stage: str = "$default",
         permission: bool = True,
+        alias: str | None = None,
     ) -> DeployedApi:
+        """With `alias`, the integration and the permission name that alias of a published version, as the
+        module's SnapStart setting deploys them."""
         name = f"api-{uuid.uuid4().hex[:8]}"
         function = aws("lambda").create_function(
             FunctionName=f"{name}-fn",
@@ -93,15 +96,20 @@ def make_api(aws: Callable[[str], Any], role_arn: str) -> Callable[..., Deployed
             Role=role_arn,
             Handler="app.handler",
             Code={"ZipFile": package({"app.py": "def handler(e, c):\n    return None\n"})},
+            Publish=alias is not None,
         )
+        function_arn = function["FunctionArn"]
+        if alias is not None:
+            function_arn = aws("lambda").create_alias(
+                FunctionName=function["FunctionName"], Name=alias, FunctionVersion=function["Version"]
+            )["AliasArn"]
         apigw = aws("apigatewayv2")
         api = apigw.create_api(
             Name=name, ProtocolType="HTTP", **({"CorsConfiguration": cors} if cors else {})
         )
         api_id = api["ApiId"]
         invoke_arn = (
-            f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function['FunctionArn']}"
-            "/invocations"
+            f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
         )
         integration = apigw.create_integration(
             ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=invoke_arn, PayloadFormatVersion="2.0"
@@ -145,13 +153,14 @@ def make_api(aws: Callable[[str], Any], role_arn: str) -> Callable[..., Deployed
         )
         if permission:
             aws("lambda").add_permission(
-                FunctionName=function["FunctionArn"],
+                FunctionName=function["FunctionName"],
+                **({"Qualifier": alias} if alias is not None else {}),
                 StatementId="api",
                 Action="lambda:InvokeFunction",
                 Principal="apigateway.amazonaws.com",
                 SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}/*/*",
             )
-        return DeployedApi(api_id, function["FunctionArn"], log_group)
+        return DeployedApi(api_id, function_arn, log_group)
 
     return create
 
