@@ -220,7 +220,7 @@ def test_idempotency_store_failure_answers_503_and_creates_nothing(keyed, produc
 
 
 def test_duplicate_while_the_first_is_in_progress_gets_409(writer, idempotency_table):
-    # Generous waits: they return as soon as the other thread gets there, and a loaded machine can take seconds.
+    # Generous waits: they return once the other thread gets there; a loaded machine can take seconds.
     # GIVEN a first request that holds the key: its product write waits until released
     entered, release = threading.Event(), threading.Event()
 
