@@ -13,15 +13,13 @@ ConcurrentExecutions and the asynchronous-invocation metrics.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import queue
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from local.background import BackgroundSender
 from local.lambda_runtime.functions import split_qualifier
 
 log = logging.getLogger(__name__)
@@ -72,44 +70,21 @@ class CloudWatchMetrics:
 
     def __init__(self, cloudwatch: Any) -> None:
         self._cloudwatch = cloudwatch
-        self._queue: queue.Queue[Datum | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._send_loop, name="metrics", daemon=True)
-        self._thread.start()
+        self._sender: BackgroundSender[str, Datum] = BackgroundSender("metrics", self._send, MAX_PER_CALL)
 
     def put(self, namespace: str, name: str, value: float, unit: str, dimensions: Mapping[str, str]) -> None:
         dims = tuple(dimensions.items())
-        self._queue.put(Datum(namespace, name, float(value), unit, dims, datetime.now(UTC)))
+        self._sender.put(namespace, Datum(namespace, name, float(value), unit, dims, datetime.now(UTC)))
 
     def flush(self) -> None:
         """Returns once every data point put so far has been sent (or failed to send)."""
-        self._queue.join()
+        self._sender.flush()
 
     def close(self) -> None:
-        self.flush()
-        self._queue.put(None)
-        self._thread.join(timeout=5)
+        self._sender.close()
 
-    def _send_loop(self) -> None:
-        while True:
-            items = [self._queue.get()]
-            with contextlib.suppress(queue.Empty):
-                while len(items) < MAX_PER_CALL:
-                    items.append(self._queue.get_nowait())
-            by_namespace: dict[str, list[Datum]] = {}
-            for item in items:
-                if item is not None:
-                    by_namespace.setdefault(item.namespace, []).append(item)
-            for namespace, data in by_namespace.items():
-                try:
-                    self._cloudwatch.put_metric_data(
-                        Namespace=namespace, MetricData=[datum.as_api() for datum in data]
-                    )
-                except Exception:
-                    log.exception("publishing %d metric data points to %s failed", len(data), namespace)
-            for _ in items:
-                self._queue.task_done()
-            if None in items:
-                return
+    def _send(self, namespace: str, data: list[Datum]) -> None:
+        self._cloudwatch.put_metric_data(Namespace=namespace, MetricData=[datum.as_api() for datum in data])
 
 
 def function_dimensions(function: str) -> list[dict[str, str]]:

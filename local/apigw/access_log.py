@@ -5,15 +5,14 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import queue
 import re
-import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from local.apigw.messages import HttpRequest
+from local.background import BackgroundSender
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +40,10 @@ class AccessLog:
     def __init__(self, logs: Any) -> None:
         self._logs = logs
         self._streams: set[tuple[str, str]] = set()
-        self._queue: queue.Queue[tuple[str, str, dict[str, Any]] | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._send_loop, name="api-access-log", daemon=True)
-        self._thread.start()
+        # PutLogEvents takes at most 10,000 events per call; 1,000 keeps each call small.
+        self._sender: BackgroundSender[tuple[str, str], dict[str, Any]] = BackgroundSender(
+            "api-access-log", self._send, 1000
+        )
 
     def write(self, stage: dict[str, Any], values: Mapping[str, Any]) -> None:
         settings = stage.get("AccessLogSettings") or {}
@@ -59,39 +59,17 @@ class AccessLog:
 
         message = re.sub(r"\$context\.([A-Za-z0-9_.]+)", substitute, template)
         stream = f"{stage['StageName']}-{datetime.now(UTC).strftime('%Y-%m-%d')}"
-        self._queue.put((group, stream, {"timestamp": int(time.time() * 1000), "message": message}))
+        self._sender.put((group, stream), {"timestamp": int(time.time() * 1000), "message": message})
 
     def flush(self) -> None:
         """Returns once every event written so far has been sent."""
-        self._queue.join()
+        self._sender.flush()
 
     def close(self) -> None:
-        self.flush()
-        self._queue.put(None)
-        self._thread.join(timeout=5)
+        self._sender.close()
 
-    def _send_loop(self) -> None:
-        while True:
-            first = self._queue.get()
-            items = [first]
-            with contextlib.suppress(queue.Empty):
-                while len(items) < 1000:
-                    items.append(self._queue.get_nowait())
-            batches: dict[tuple[str, str], list[dict[str, Any]]] = {}
-            for item in items:
-                if item is not None:
-                    batches.setdefault(item[:2], []).append(item[2])
-            for (group, stream), events in batches.items():
-                try:
-                    self._send(group, stream, events)
-                except Exception:
-                    log.exception("writing the access log to %s failed", group)
-            for _ in items:
-                self._queue.task_done()
-            if None in items:
-                return
-
-    def _send(self, group: str, stream: str, events: list[dict[str, Any]]) -> None:
+    def _send(self, destination: tuple[str, str], events: list[dict[str, Any]]) -> None:
+        group, stream = destination
         try:
             if (group, stream) not in self._streams:
                 with contextlib.suppress(self._logs.exceptions.ResourceAlreadyExistsException):
