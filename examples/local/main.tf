@@ -44,6 +44,8 @@ module "cdc" {
   consumer_record_handler   = var.consumer_record_handler
   consumer_extra_source_dir = var.consumer_extra_source_dir
 
+  on_failure_destination_type = var.on_failure_destination_type
+
   # `terraform destroy` of a throwaway stack must not be refused.
   deletion_protection_enabled = false
   log_level                   = "DEBUG"

@@ -27,3 +27,14 @@ variable "consumer_extra_source_dir" {
   type        = string
   default     = null
 }
+
+variable "on_failure_destination_type" {
+  description = "Where the mapping sends batches that fail every retry: s3 (whole batches), sqs or sns (pointers)."
+  type        = string
+  default     = "s3"
+
+  validation {
+    condition     = contains(["s3", "sqs", "sns"], var.on_failure_destination_type)
+    error_message = "on_failure_destination_type must be s3, sqs or sns."
+  }
+}
