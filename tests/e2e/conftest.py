@@ -174,7 +174,7 @@ class Stack:
         return batches
 
     def remove_failed_batch(self, source: str) -> None:
-        """Deletes a failed batch that `failed_batches` returned under `source` (later tests read them too)."""
+        """Deletes a failed batch `failed_batches` returned under `source` (later tests read them too)."""
         bucket = self.outputs.get("failure_bucket_name")
         if bucket:
             self.aws("s3").delete_object(Bucket=bucket, Key=source)

@@ -5,13 +5,13 @@ Each test writes a few items, several versions each, straight to the table, read
 record those writes made (the count must match), injects a fault through the suite's RECORD_HANDLER
 (plugins/e2e_poison.py, selected by a marker in the item's name) and waits until each record is either
 processed (its "stream record" line in the consumer's log group) or covered by the sequence range of a
-failed batch in the on-failure destination (the S3 bucket by default, whose objects also hold the records). The records of one item must be processed in stream order: no record is processed for the
-first time before an earlier record of its item.
+failed batch in the on-failure destination (the S3 bucket by default, whose objects also hold the records).
+The records of one item must be processed in stream order: no record is processed for the first time before an
+earlier record of its item.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import uuid
@@ -150,7 +150,8 @@ class Faults:
         return [r for r in written if r.sequence not in processed and not outcome.in_failed_batch(r)]
 
     def await_all(self, written: list[Written]) -> Outcome:
-        """Waits until every written record is processed or in a failed batch; fails naming the missing ones."""
+        """Waits until every written record is processed or in a failed batch; fails naming the missing
+        ones."""
         eventually(
             lambda: not self.unaccounted(written) or None,
             timeout=FAULT_PATIENCE_S,
@@ -159,7 +160,7 @@ class Faults:
         return self.outcome
 
     def take_failed_batches(self, written: list[Written]) -> list[dict[str, Any]]:
-        """This experiment's failed batches, deleted from the on-failure destination (later tests read it too)."""
+        """This experiment's failed batches, deleted from the destination (later tests read it too)."""
         ours = {
             source: info
             for source, info in self.outcome.failed_batches.items()
@@ -217,7 +218,9 @@ def short_consumer_timeout(stack: Stack) -> Iterator[int]:
         functions.get_waiter("function_updated").wait(FunctionName=name)
 
 
-def test_failing_records_go_to_the_on_failure_destination_and_the_rest_is_processed(stack: Stack, faults: Faults) -> None:
+def test_failing_records_go_to_the_on_failure_destination_and_the_rest_is_processed(
+    stack: Stack, faults: Faults
+) -> None:
     names = faults.item_names("POISON", plain=4)
     faults.write(names, range(1, VERSIONS + 1))
     written = faults.written()
@@ -256,7 +259,7 @@ def test_a_timed_out_batch_is_retried_and_nothing_is_lost(
     injected = {int(line["sequenceNumber"]) for line in faults.fault_lines("sleep")}
     assert injected, "no record outlasted the timeout"
     assert injected <= sleepers
-    if TARGET == "local":  # the first delivery timed out, the retry went through: nothing sent to the destination
+    if TARGET == "local":  # the first delivery timed out, the retry went through: no failed batch
         assert injected == sleepers
         assert {sequence for _, sequence in outcome.processed} >= {record.sequence for record in written}
     faults.take_failed_batches(written)

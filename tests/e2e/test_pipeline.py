@@ -1,5 +1,5 @@
-"""The whole pipeline, end to end: HTTP API -> writer -> table -> stream -> consumer -> CloudWatch Logs / on-failure
-destination.
+"""The whole pipeline, end to end: HTTP API -> writer -> table -> stream -> consumer -> CloudWatch Logs and
+the on-failure destination.
 
 Only public interfaces: requests to the API, and AWS API calls (DynamoDB, CloudWatch Logs, S3 or SQS, Lambda,
 API Gateway). The tests share one stack and run in file order; the last one destroys it.
@@ -7,7 +7,6 @@ API Gateway). The tests share one stack and run in file order; the last one dest
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 

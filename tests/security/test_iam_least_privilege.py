@@ -313,7 +313,9 @@ def test_resources_are_the_stacks_own(deployed: Deployed) -> None:
 
 def log_group_name(outputs: dict[str, Any], function: str) -> str:
     # The module outputs no log group of the redrive's: Lambda's default name, which the module uses for each.
-    return str(outputs.get(f"{function}_log_group_name") or f"/aws/lambda/{outputs[f'{function}_function_name']}")
+    return str(
+        outputs.get(f"{function}_log_group_name") or f"/aws/lambda/{outputs[f'{function}_function_name']}"
+    )
 
 
 # -- sufficiency ------------------------------------------------------------------------------------------
@@ -419,7 +421,8 @@ def service_calls(deployed: Deployed, function: str) -> list[Call]:
         destination = outputs["on_failure_destination_arn"]
         service = destination.split(":")[2]
         if service == "s3":
-            key = f"aws/lambda/{outputs['event_source_mapping_uuid']}/shardId-1/2026/11/26/2026-11-26T10.00.00-1"
+            mapping = outputs["event_source_mapping_uuid"]
+            key = f"aws/lambda/{mapping}/shardId-1/2026/11/26/2026-11-26T10.00.00-0123"
             calls += [
                 Call("s3:PutObject", f"{destination}/{key}", "on-failure destination"),
                 Call("s3:ListBucket", destination, "on-failure destination"),
