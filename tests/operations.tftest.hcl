@@ -386,7 +386,7 @@ run "redrive_defaults" {
   }
 
   assert {
-    condition     = aws_lambda_function.this["redrive"].layers == tolist([aws_lambda_layer_version.dependencies.arn]) && terraform_data.package["redrive"].triggers_replace == local.input_hashes.redrive
+    condition     = aws_lambda_function.this["redrive"].layers == tolist([aws_lambda_layer_version.dependencies[0].arn]) && terraform_data.package["redrive"].triggers_replace == local.input_hashes.redrive
     error_message = "The redrive must use the dependency layer and be built like the other functions."
   }
 
