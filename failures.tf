@@ -57,6 +57,7 @@ resource "aws_s3_bucket" "failures" {
   # S3 names are global: the caller's exact name, or one derived from var.name with a unique suffix S3 accepts.
   bucket        = var.failure_bucket_name
   bucket_prefix = var.failure_bucket_name == null ? "${substr(lower(var.name), 0, 27)}-failures-" : null
+  force_destroy = var.failure_bucket_force_destroy
   tags          = local.tags
 }
 

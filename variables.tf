@@ -676,6 +676,12 @@ variable "failure_bucket_access_log" {
   }
 }
 
+variable "failure_bucket_force_destroy" {
+  description = "Let Terraform delete the failure bucket (destroy, or a change of destination) with every failed batch and object version still in it; false refuses to delete a bucket that holds any, since those may be the only copy of changes the stream no longer has."
+  type        = bool
+  default     = false
+}
+
 variable "redrive_enabled" {
   description = "Deploy the <name>-redrive function, which an operator invokes to replay failed batches through the consumer (docs/operations.md)."
   type        = bool

@@ -283,6 +283,7 @@ def _patches() -> list[Patch]:
     from moto.awslambda.responses import LambdaResponse
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from moto.s3.models import FakeBucket
 
     return [
         Patch(
@@ -347,7 +348,35 @@ def _patches() -> list[Patch]:
             replacement=_update_event_source_mapping_keeping_qualifier,
             reason="as create_event_source_mapping, for a mapping moved to another function or alias",
         ),
+        Patch(
+            owner=FakeBucket,
+            name="get_permission",
+            replacement=_bucket_permission_over_tls,
+            reason="the emulator is plain HTTP, so the failure bucket's deny-unless-TLS policy refuses every "
+            "request that on AWS comes over TLS",
+        ),
     ]
+
+
+# The statement a bucket policy uses to refuse requests made without TLS.
+PLAIN_HTTP_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def _bucket_permission_over_tls(self: Any, action: str, resource: str) -> Any:
+    # On AWS every client of the failure bucket (Lambda delivering a failed batch, the redrive) uses TLS,
+    # which its policy requires. The emulator serves plain HTTP on loopback only, and moto cannot evaluate
+    # a Bool condition (it holds whatever the request), so a deny-unless-TLS statement would refuse every
+    # request: the policy is evaluated as for a TLS request, without the statements for plain HTTP only.
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(self.policy.decode())
+    statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+    kept = [statement for statement in statements if statement.get("Condition") != PLAIN_HTTP_ONLY]
+    if not kept:
+        return PermissionResult.NEUTRAL
+    return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
 
 
 def check_version() -> None:

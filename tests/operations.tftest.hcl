@@ -116,6 +116,28 @@ run "failure_bucket_name_override" {
   }
 }
 
+run "failure_bucket_kept_unless_forced" {
+  command = plan
+
+  assert {
+    condition     = aws_s3_bucket.failures[0].force_destroy == false
+    error_message = "By default Terraform must refuse to delete a failure bucket that still holds failed batches."
+  }
+}
+
+run "failure_bucket_force_destroy" {
+  command = plan
+
+  variables {
+    failure_bucket_force_destroy = true
+  }
+
+  assert {
+    condition     = aws_s3_bucket.failures[0].force_destroy
+    error_message = "failure_bucket_force_destroy must let Terraform delete the bucket with its objects."
+  }
+}
+
 run "s3_destination_iam" {
   command = plan
 

@@ -45,7 +45,10 @@ module "cdc" {
   consumer_extra_source_dir = var.consumer_extra_source_dir
   snap_start_enabled        = var.snap_start_enabled
 
+  on_failure_destination_type = var.on_failure_destination_type
+
   # `terraform destroy` of a throwaway stack must not be refused.
-  deletion_protection_enabled = false
-  log_level                   = "DEBUG"
+  deletion_protection_enabled  = false
+  failure_bucket_force_destroy = true
+  log_level                    = "DEBUG"
 }

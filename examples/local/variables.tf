@@ -33,3 +33,14 @@ variable "snap_start_enabled" {
   type        = bool
   default     = false
 }
+
+variable "on_failure_destination_type" {
+  description = "Where the mapping sends batches that fail every retry: s3 (whole batches), sqs or sns (pointers)."
+  type        = string
+  default     = "s3"
+
+  validation {
+    condition     = contains(["s3", "sqs", "sns"], var.on_failure_destination_type)
+    error_message = "on_failure_destination_type must be s3, sqs or sns."
+  }
+}

@@ -58,6 +58,13 @@ def eventually[T](probe: Callable[[], T | None], timeout: float = PATIENCE_S, wh
         time.sleep(0.2)
 
 
+def payload_records(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records of a failed batch an S3 destination holds (its `payload` is the invocation event as a
+    JSON string)."""
+    payload = document["payload"]
+    return list((json.loads(payload) if isinstance(payload, str) else payload)["Records"])
+
+
 @dataclass
 class Response:
     status: int
@@ -80,6 +87,7 @@ class Stack:
     destroy: Callable[[], None]
     destroyed: bool = False
     _clients: dict[str, Any] = field(default_factory=dict)
+    _receipts: dict[str, str] = field(default_factory=dict)  # SQS message ID -> receipt of its last receive
     # The local target's runner, API front and poller, and the directory holding the poller's checkpoints.
     services: Services | None = None
     state_dir: Path | None = None
@@ -141,6 +149,38 @@ class Stack:
             ConsistentRead=True,
         )
         return list(scan["Items"])
+
+    def failed_batches(self) -> dict[str, dict[str, Any]]:
+        """The mapping's failed batches in the on-failure destination, by S3 key (type s3: the invocation
+        record, `payload` included) or SQS message ID (type sqs: the pointer). SQS messages stay visible."""
+        bucket = self.outputs.get("failure_bucket_name")
+        if bucket:
+            s3 = self.aws("s3")
+            prefix = f"aws/lambda/{self.outputs['event_source_mapping_uuid']}/"
+            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
+            return {key: json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read()) for key in keys}
+        queue_url = self.outputs.get("failure_queue_url") or self.outputs["dead_letter_queue_url"]
+        received = self.aws("sqs").receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=0,  # others' messages stay where they are
+            WaitTimeSeconds=0,
+        )
+        batches: dict[str, dict[str, Any]] = {}
+        for message in received.get("Messages", []):
+            self._receipts[message["MessageId"]] = message["ReceiptHandle"]
+            batches[message["MessageId"]] = json.loads(message["Body"])
+        return batches
+
+    def remove_failed_batch(self, source: str) -> None:
+        """Deletes a failed batch `failed_batches` returned under `source` (later tests read them too)."""
+        bucket = self.outputs.get("failure_bucket_name")
+        if bucket:
+            self.aws("s3").delete_object(Bucket=bucket, Key=source)
+            return
+        queue_url = self.outputs.get("failure_queue_url") or self.outputs["dead_letter_queue_url"]
+        self.aws("sqs").delete_message(QueueUrl=queue_url, ReceiptHandle=self._receipts.pop(source))
 
     def consumer_lines(self, message: str = "stream record") -> list[dict[str, Any]]:
         return [

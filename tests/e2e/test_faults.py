@@ -1,16 +1,17 @@
-"""Faults in the consumer and its poller, counted: each record written is processed or dead-lettered.
+"""Faults in the consumer and its poller, counted: each record written is processed or sent to the on-failure
+destination.
 
 Each test writes a few items, several versions each, straight to the table, reads back from the stream every
 record those writes made (the count must match), injects a fault through the suite's RECORD_HANDLER
 (plugins/e2e_poison.py, selected by a marker in the item's name) and waits until each record is either
 processed (its "stream record" line in the consumer's log group) or covered by the sequence range of a
-dead-letter message. The records of one item must be processed in stream order: no record is processed for the
-first time before an earlier record of its item.
+failed batch in the on-failure destination (the S3 bucket by default, whose objects also hold the records).
+The records of one item must be processed in stream order: no record is processed for the first time before an
+earlier record of its item.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import uuid
@@ -22,7 +23,7 @@ from typing import Any
 import pytest
 
 from local.esm.poller import StreamPoller
-from tests.e2e.conftest import PATIENCE_S, TARGET, Stack, eventually
+from tests.e2e.conftest import PATIENCE_S, TARGET, Stack, eventually, payload_records
 
 pytestmark = pytest.mark.e2e
 
@@ -44,14 +45,17 @@ class Written:
 @dataclass
 class Outcome:
     processed: list[tuple[str, int]]  # (PK, sequence number) of each "stream record" line, in log order
-    dead_letters: dict[str, dict[str, Any]] = field(default_factory=dict)  # message id -> DDBStreamBatchInfo
+    # S3 key or SQS message ID -> DDBStreamBatchInfo of each failed batch in the on-failure destination
+    failed_batches: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # S3 key -> sequence numbers of the records the batch's payload holds (S3 destination only)
+    payloads: dict[str, list[int]] = field(default_factory=dict)
 
-    def in_dead_letter_queue(self, record: Written) -> bool:
-        return any(covers(info, record) for info in self.dead_letters.values())
+    def in_failed_batch(self, record: Written) -> bool:
+        return any(covers(info, record) for info in self.failed_batches.values())
 
 
 def covers(info: dict[str, Any], record: Written) -> bool:
-    """Whether a dead-letter message's DDBStreamBatchInfo names the record: same shard, within its range."""
+    """Whether a failed batch's DDBStreamBatchInfo names the record: same shard, within its range."""
     return info["shardId"] == record.shard and int(info["startSequenceNumber"]) <= record.sequence <= int(
         info["endSequenceNumber"]
     )
@@ -130,49 +134,43 @@ class Faults:
             for line in self.stack.consumer_lines()
             if line.get("keys", {}).get("PK") in self.names
         ]
-        sqs = self.stack.aws("sqs")
-        received = sqs.receive_message(
-            QueueUrl=self.stack.outputs["dead_letter_queue_url"],
-            MaxNumberOfMessages=10,
-            VisibilityTimeout=0,  # others' messages stay where they are
-            WaitTimeSeconds=0,
-        )
-        for message in received.get("Messages", []):
-            info = json.loads(message["Body"]).get("DDBStreamBatchInfo", {})
+        for source, document in self.stack.failed_batches().items():
+            info = document.get("DDBStreamBatchInfo", {})
             if info.get("streamArn") == self.stream_arn:
-                self.outcome.dead_letters[message["MessageId"]] = {
-                    **info,
-                    "receipt": message["ReceiptHandle"],
-                }
+                self.outcome.failed_batches[source] = info
+                if "payload" in document:  # type s3: the batch's records themselves
+                    self.outcome.payloads[source] = [
+                        int(record["dynamodb"]["SequenceNumber"]) for record in payload_records(document)
+                    ]
         return self.outcome
 
     def unaccounted(self, written: list[Written]) -> list[Written]:
         outcome = self.observe()
         processed = {sequence for _, sequence in outcome.processed}
-        return [r for r in written if r.sequence not in processed and not outcome.in_dead_letter_queue(r)]
+        return [r for r in written if r.sequence not in processed and not outcome.in_failed_batch(r)]
 
     def await_all(self, written: list[Written]) -> Outcome:
-        """Waits until every written record is processed or dead-lettered; fails naming the missing ones."""
+        """Waits until every written record is processed or in a failed batch; fails naming the missing
+        ones."""
         eventually(
             lambda: not self.unaccounted(written) or None,
             timeout=FAULT_PATIENCE_S,
-            what="every record processed or in the dead-letter queue",
+            what="every record processed or in the on-failure destination",
         )
         return self.outcome
 
-    def take_dead_letters(self, written: list[Written]) -> list[dict[str, Any]]:
-        """This experiment's dead-letter messages, deleted from the queue (later tests read it too)."""
-        sqs = self.stack.aws("sqs")
-        ours = [
-            info
-            for info in self.outcome.dead_letters.values()
+    def take_failed_batches(self, written: list[Written]) -> list[dict[str, Any]]:
+        """This experiment's failed batches, deleted from the destination (later tests read it too)."""
+        ours = {
+            source: info
+            for source, info in self.outcome.failed_batches.items()
             if any(covers(info, record) for record in written)
-        ]
-        for info in ours:
-            sqs.delete_message(
-                QueueUrl=self.stack.outputs["dead_letter_queue_url"], ReceiptHandle=info["receipt"]
-            )
-        return ours
+        }
+        for source in ours:
+            self.stack.remove_failed_batch(source)
+            del self.outcome.failed_batches[source]
+            self.outcome.payloads.pop(source, None)
+        return list(ours.values())
 
     def fault_lines(self, fault: str) -> list[dict[str, Any]]:
         return [
@@ -220,7 +218,9 @@ def short_consumer_timeout(stack: Stack) -> Iterator[int]:
         functions.get_waiter("function_updated").wait(FunctionName=name)
 
 
-def test_failing_records_go_to_the_dlq_and_the_rest_is_processed(stack: Stack, faults: Faults) -> None:
+def test_failing_records_go_to_the_on_failure_destination_and_the_rest_is_processed(
+    stack: Stack, faults: Faults
+) -> None:
     names = faults.item_names("POISON", plain=4)
     faults.write(names, range(1, VERSIONS + 1))
     written = faults.written()
@@ -231,12 +231,17 @@ def test_failing_records_go_to_the_dlq_and_the_rest_is_processed(stack: Stack, f
     processed = {sequence for _, sequence in outcome.processed}
     poisoned = [record for record in written if "POISON" in record.name]
     assert not processed & {record.sequence for record in poisoned}
-    assert all(outcome.in_dead_letter_queue(record) for record in poisoned)
+    assert all(outcome.in_failed_batch(record) for record in poisoned)
     assert all(record.sequence in processed for record in written if "POISON" not in record.name)
     assert_in_order_per_item(written, outcome)
-    dead_letters = faults.take_dead_letters(written)
-    assert dead_letters
-    assert sum(info["batchSize"] for info in dead_letters) >= len(poisoned)
+    for source, sequences in outcome.payloads.items():  # S3: the object holds exactly the batch's records
+        assert len(sequences) == outcome.failed_batches[source]["batchSize"]
+    if outcome.payloads:
+        in_payloads = {sequence for sequences in outcome.payloads.values() for sequence in sequences}
+        assert {record.sequence for record in poisoned} <= in_payloads
+    failed = faults.take_failed_batches(written)
+    assert failed
+    assert sum(info["batchSize"] for info in failed) >= len(poisoned)
 
 
 def test_a_timed_out_batch_is_retried_and_nothing_is_lost(
@@ -254,10 +259,10 @@ def test_a_timed_out_batch_is_retried_and_nothing_is_lost(
     injected = {int(line["sequenceNumber"]) for line in faults.fault_lines("sleep")}
     assert injected, "no record outlasted the timeout"
     assert injected <= sleepers
-    if TARGET == "local":  # the first delivery timed out, the retry went through: nothing dead-lettered
+    if TARGET == "local":  # the first delivery timed out, the retry went through: no failed batch
         assert injected == sleepers
         assert {sequence for _, sequence in outcome.processed} >= {record.sequence for record in written}
-    faults.take_dead_letters(written)
+    faults.take_failed_batches(written)
 
 
 def test_a_consumer_that_kills_its_process_is_retried_and_nothing_is_lost(
@@ -278,7 +283,7 @@ def test_a_consumer_that_kills_its_process_is_retried_and_nothing_is_lost(
     if TARGET == "local":
         assert injected == exiters
         assert {sequence for _, sequence in outcome.processed} >= {record.sequence for record in written}
-    faults.take_dead_letters(written)
+    faults.take_failed_batches(written)
 
 
 def test_a_restarted_poller_resumes_from_its_checkpoint(stack: Stack, faults: Faults) -> None:
@@ -294,7 +299,9 @@ def test_a_restarted_poller_resumes_from_its_checkpoint(stack: Stack, faults: Fa
     services.poller.stop()
     logged_before = _logged_sequences(stack)
     faults.write(names, range(3, VERSIONS + 2))
-    services.poller = StreamPoller(stack.endpoint or "", services.runner, state_dir=stack.state_dir)
+    services.poller = StreamPoller(
+        stack.endpoint or "", services.runner, state_dir=stack.state_dir, metrics=services.metrics
+    )
     services.poller.start()
 
     # THEN every record is processed, in order per item
@@ -302,7 +309,7 @@ def test_a_restarted_poller_resumes_from_its_checkpoint(stack: Stack, faults: Fa
     assert len(written) == len(names) * (VERSIONS + 1)
     outcome = faults.await_all(written)
     assert {sequence for _, sequence in outcome.processed} >= {record.sequence for record in written}
-    assert not outcome.dead_letters
+    assert not outcome.failed_batches
     assert_in_order_per_item(written, outcome)
     # AND the new poller resumed from the checkpoint: at most the batch in flight at the stop came again,
     # nothing that earlier tests wrote

@@ -1,19 +1,19 @@
-"""The whole pipeline, end to end: HTTP API -> writer -> table -> stream -> consumer -> CloudWatch Logs / DLQ.
+"""The whole pipeline, end to end: HTTP API -> writer -> table -> stream -> consumer -> CloudWatch Logs and
+the on-failure destination.
 
-Only public interfaces: requests to the API, and AWS API calls (DynamoDB, CloudWatch Logs, SQS, Lambda,
+Only public interfaces: requests to the API, and AWS API calls (DynamoDB, CloudWatch Logs, S3 or SQS, Lambda,
 API Gateway). The tests share one stack and run in file order; the last one destroys it.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
-from tests.e2e.conftest import PATIENCE_S, Stack, eventually
+from tests.e2e.conftest import PATIENCE_S, Stack, eventually, payload_records
 
 pytestmark = pytest.mark.e2e
 
@@ -130,7 +130,7 @@ def test_an_unsigned_request_to_an_aws_iam_route_is_refused(stack: Stack) -> Non
     assert stack.items_named(name) == []
 
 
-def test_a_failing_record_is_retried_then_sent_to_the_dlq_while_its_batch_is_logged_once(
+def test_a_failing_record_is_retried_then_sent_to_the_on_failure_destination_while_its_batch_is_logged_once(
     stack: Stack,
 ) -> None:
     run = uuid.uuid4().hex[:8]
@@ -158,38 +158,39 @@ def test_a_failing_record_is_retried_then_sent_to_the_dlq_while_its_batch_is_log
         }
     )
 
-    queue_url = stack.outputs["dead_letter_queue_url"]
-
-    def dead_letter() -> dict[str, Any] | None:
-        received = stack.aws("sqs").receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-        )
-        for message in received.get("Messages", []):
-            stack.aws("sqs").delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            body: dict[str, Any] = json.loads(message["Body"])
-            return body
-        return None
-
-    failure = eventually(dead_letter, timeout=PATIENCE_S * 3, what="the dead-letter message")
-
     expected_attempts = mapping["MaximumRetryAttempts"] + 1
 
     def all_attempts() -> list[dict[str, Any]] | None:
-        # Locally the log is complete once the message is in the queue; CloudWatch Logs may lag behind on AWS.
         lines = [line for line in stack.consumer_lines("poison record attempt") if line["name"] == names[2]]
         return lines if len(lines) >= expected_attempts else None
 
-    attempts = eventually(all_attempts, what=f"{expected_attempts} attempts on the failing record")
+    # Retries back off, hence the longer wait.
+    attempts = eventually(
+        all_attempts, timeout=PATIENCE_S * 3, what=f"{expected_attempts} attempts on the failing record"
+    )
+    sequence = attempts[0]["sequenceNumber"]
+
+    def failed_batch() -> tuple[str, dict[str, Any]] | None:
+        for source, document in stack.failed_batches().items():
+            if document["DDBStreamBatchInfo"]["startSequenceNumber"] == sequence:
+                return source, document
+        return None
+
+    source, failure = eventually(failed_batch, what="the failed batch in the on-failure destination")
+    stack.remove_failed_batch(source)
     assert len(attempts) == expected_attempts
     batch = failure["DDBStreamBatchInfo"]
-    assert batch["startSequenceNumber"] == attempts[0]["sequenceNumber"]
-    assert batch["endSequenceNumber"] == attempts[0]["sequenceNumber"]
+    assert batch["endSequenceNumber"] == sequence
     assert batch["batchSize"] == 1
     assert batch["streamArn"] == mapping["EventSourceArn"]
     assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert failure["requestContext"]["functionArn"].endswith(
         f":function:{stack.outputs['consumer_function_name']}"
     )
+    if "payload" in failure:  # type s3: the object holds the failed record itself, as the consumer got it
+        [record] = payload_records(failure)
+        assert record["dynamodb"]["SequenceNumber"] == sequence
+        assert record["dynamodb"]["NewImage"]["name"]["S"] == names[2]
 
     def inserts_of_good_records() -> list[dict[str, Any]] | None:
         lines = [line for line in stack.consumer_lines() if line.get("eventName") == "INSERT"]
@@ -225,6 +226,8 @@ def test_terraform_destroy_succeeds_and_leaves_nothing_behind(stack: Stack) -> N
         for group in every("logs", "describe_log_groups", "logGroups", logGroupNamePrefix=prefix)
     ]
     roles = [role["RoleName"] for role in every("iam", "list_roles", "Roles")]
+    buckets = [bucket["Name"] for bucket in stack.aws("s3").list_buckets().get("Buckets", [])]
+    alarms = every("cloudwatch", "describe_alarms", "MetricAlarms", AlarmNamePrefix=name)
 
     assert [t for t in tables if t.startswith(name)] == []
     assert [f for f in functions if f.startswith(name)] == []
@@ -233,3 +236,5 @@ def test_terraform_destroy_succeeds_and_leaves_nothing_behind(stack: Stack) -> N
     assert [m for m in mappings if m["UUID"] == stack.outputs["event_source_mapping_uuid"]] == []
     assert groups == []
     assert [r for r in roles if r.startswith(name)] == []
+    assert [b for b in buckets if b.startswith(name)] == []
+    assert alarms == []

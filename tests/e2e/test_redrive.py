@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from local.apigw.server import ApiFront
-from tests.e2e.conftest import HERE, ROOT, TARGET, Response, Stack, _apply, eventually
+from tests.e2e.conftest import HERE, ROOT, TARGET, Response, Stack, _apply, eventually, payload_records
 
 pytestmark = [
     pytest.mark.e2e,
@@ -130,11 +130,6 @@ def failed_batches(loop: LoopStack, prefix: str = "aws/lambda/") -> dict[str, di
         item["Key"]: json.loads(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
         for item in listed
     }
-
-
-def payload_records(document: dict[str, Any]) -> list[dict[str, Any]]:
-    payload = document["payload"]
-    return list((json.loads(payload) if isinstance(payload, str) else payload)["Records"])
 
 
 def record_name(record: dict[str, Any]) -> str:

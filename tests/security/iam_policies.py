@@ -128,8 +128,32 @@ NEEDS: dict[str, tuple[Need, ...]] = {
             "Lambda's event source mapping reads the table's stream with the consumer's role",
         ),
         Need(
-            frozenset({"sqs:SendMessage", "sns:Publish"}),
+            frozenset({"sqs:SendMessage", "sns:Publish", "s3:PutObject", "s3:ListBucket"}),
             "Lambda's event source mapping sends failed batches to the on-failure destination with the role",
+        ),
+    ),
+    "redrive": (
+        Need(
+            frozenset({"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}),
+            "the redrive's handler (type s3): lists and reads failed batches, moves them under redriven/",
+        ),
+        Need(
+            frozenset(
+                {
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueAttributes",
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:GetRecords",
+                }
+            ),
+            "the redrive's handler (types sqs and sns): reads the pointers, then the stream ranges they name",
+        ),
+        Need(
+            frozenset({"lambda:InvokeFunction"}),
+            "the redrive's handler replays each batch through the consumer, synchronously",
         ),
     ),
     "both": (
@@ -199,6 +223,11 @@ WILDCARD_ALLOWANCES: tuple[WildcardAllowance, ...] = (
         frozenset({"logs:CreateLogStream", "logs:PutLogEvents"}),
         r"arn:[^:*]+:logs:[^:*]+:\d{12}:log-group:[^:*]+:\*",
         "the streams of the function's own log group, which Lambda names per execution environment",
+    ),
+    WildcardAllowance(
+        frozenset({"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}),
+        r"arn:[^:*]+:s3:::[a-z0-9][a-z0-9.-]+/\*",
+        "the objects of the one failure bucket, whose keys Lambda names per failed batch",
     ),
     WildcardAllowance(
         frozenset(

@@ -49,7 +49,7 @@ from tests.security.iam_policies import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = ("writer", "consumer")
+FUNCTIONS = ("writer", "consumer", "redrive")
 CONFIGURATIONS = {"defaults": ROOT / "examples" / "local", "hardened": Path(__file__).parent / "hardened"}
 # The examples for AWS, with the variables they need; their policies are checked against the IAM catalogue.
 EXAMPLES = {
@@ -78,10 +78,6 @@ class Deployed:
     kms_key_arn: str | None = None
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
-
-
-def _role_name(outputs: dict[str, Any], function: str) -> str:
-    return str(outputs[f"{function}_role_arn"]).rsplit("/", 1)[1]
 
 
 def _role_policies(endpoint: str) -> RolePolicies:
@@ -141,7 +137,10 @@ def _deploy(configuration: str, endpoint: str, state_dir: Path) -> Deployed:
     attached: dict[str, list[str]] = {}
     environments: dict[str, dict[str, str]] = {}
     for function in FUNCTIONS:
-        role = _role_name(outputs, function)
+        function_configuration = lambda_.get_function_configuration(
+            FunctionName=outputs[f"{function}_function_name"]
+        )
+        role = str(function_configuration["Role"]).rsplit("/", 1)[1]
         statements[function] = [
             statement
             for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]
@@ -154,9 +153,6 @@ def _deploy(configuration: str, endpoint: str, state_dir: Path) -> Deployed:
         attached[function] = [
             p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
         ]
-        function_configuration = lambda_.get_function_configuration(
-            FunctionName=outputs[f"{function}_function_name"]
-        )
         environments[function] = function_configuration["Environment"]["Variables"]
     return Deployed(
         outputs,
@@ -222,7 +218,7 @@ def deployed(request: pytest.FixtureRequest, deployments: dict[str, Deployed]) -
 @pytest.mark.parametrize("stack", sorted([*CONFIGURATIONS, *EXAMPLES]))
 def test_every_policy_of_every_role_is_one_aws_honours(stacks: Stacks, stack: str) -> None:
     policies = stacks.deployed[stack].policies if stack in stacks.deployed else stacks.examples[stack]
-    # The writer's and the consumer's roles at least: the check below is not vacuous.
+    # A role per function at least: the check below is not vacuous.
     assert len(policies) >= len(FUNCTIONS)
     assert all(documents for documents in policies.values()), policies
     found = {
@@ -297,12 +293,29 @@ def test_resources_are_the_stacks_own(deployed: Deployed) -> None:
         writer_log_group,
         *both,
     }
+    destination = outputs["on_failure_destination_arn"]
+    # An S3 destination is named twice: the bucket (listed) and its objects (written, read, moved).
+    destination_resources = {destination, f"{destination}/*"} if ":s3:::" in destination else {destination}
     assert resources["consumer"] == {
         outputs["table_stream_arn"],
-        outputs["on_failure_destination_arn"],
+        *destination_resources,
         consumer_log_group,
         *both,
     }
+    redrive_log_group = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{log_group_name(outputs, 'redrive')}:*"
+    if ":s3:::" in destination:
+        reads = destination_resources
+    else:  # the pointers' queue, and the stream the pointers name
+        queue = outputs["failure_queue_url"].rstrip("/").rsplit("/", 1)[1]
+        reads = {f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue}", outputs["table_stream_arn"]}
+    assert resources["redrive"] == {*reads, outputs["consumer_function_arn"], redrive_log_group, *both}
+
+
+def log_group_name(outputs: dict[str, Any], function: str) -> str:
+    # The module outputs no log group of the redrive's: Lambda's default name, which the module uses for each.
+    return str(
+        outputs.get(f"{function}_log_group_name") or f"/aws/lambda/{outputs[f'{function}_function_name']}"
+    )
 
 
 # -- sufficiency ------------------------------------------------------------------------------------------
@@ -388,7 +401,7 @@ def service_calls(deployed: Deployed, function: str) -> list[Call]:
     those reads and sends; in a VPC, the function's network interfaces."""
     outputs = deployed.outputs
     log_stream = (
-        f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{outputs[f'{function}_log_group_name']}"
+        f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{log_group_name(outputs, function)}"
         ":log-stream:2026/11/26/[$LATEST]0123456789abcdef"
     )
     calls = [
@@ -406,8 +419,17 @@ def service_calls(deployed: Deployed, function: str) -> list[Call]:
             Call("dynamodb:ListStreams", "*", "event source mapping"),
         ]
         destination = outputs["on_failure_destination_arn"]
-        send = "sns:Publish" if destination.split(":")[2] == "sns" else "sqs:SendMessage"
-        calls.append(Call(send, destination, "on-failure destination"))
+        service = destination.split(":")[2]
+        if service == "s3":
+            mapping = outputs["event_source_mapping_uuid"]
+            key = f"aws/lambda/{mapping}/shardId-1/2026/11/26/2026-11-26T10.00.00-0123"
+            calls += [
+                Call("s3:PutObject", f"{destination}/{key}", "on-failure destination"),
+                Call("s3:ListBucket", destination, "on-failure destination"),
+            ]
+        else:
+            send = "sns:Publish" if service == "sns" else "sqs:SendMessage"
+            calls.append(Call(send, destination, "on-failure destination"))
     if deployed.kms_key_arn:
         calls += [
             Call("kms:GenerateDataKey", deployed.kms_key_arn, "encrypted destination"),

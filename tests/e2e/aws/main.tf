@@ -17,5 +17,6 @@ module "cdc" {
   consumer_extra_source_dir = var.consumer_extra_source_dir
 
   # A throwaway stack: `terraform destroy` must not be refused.
-  deletion_protection_enabled = false
+  deletion_protection_enabled  = false
+  failure_bucket_force_destroy = true
 }

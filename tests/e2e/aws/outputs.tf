@@ -37,3 +37,13 @@ output "dead_letter_queue_url" {
   description = "URL of the dead-letter queue the module created."
   value       = module.cdc.dead_letter_queue_url
 }
+
+output "failure_bucket_name" {
+  description = "Name of the bucket holding failed batches (type s3); null otherwise."
+  value       = module.cdc.failure_bucket_name
+}
+
+output "failure_queue_url" {
+  description = "URL of the queue holding failure pointers (types sqs and sns); null for s3."
+  value       = module.cdc.failure_queue_url
+}

@@ -161,6 +161,24 @@ def test_only_the_newest_shard_iterators_are_kept(monkeypatch: pytest.MonkeyPatc
         assert streams.get_records(ShardIterator=iterator)["Records"] == []
 
 
+def test_bucket_policies_are_evaluated_as_for_tls_requests() -> None:
+    # GIVEN a bucket whose policy denies every request made without TLS, as the module's failure bucket does
+    with Emulator(port=0) as emulator:
+        s3 = client("s3", emulator.endpoint)
+        s3.create_bucket(Bucket="failures")
+        deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::failures/*"}
+        unless_tls = {"Bool": {"aws:SecureTransport": "false"}}
+        policy = {"Version": "2012-10-17", "Statement": [{**deny, "Condition": unless_tls}]}
+        s3.put_bucket_policy(Bucket="failures", Policy=json.dumps(policy))
+        # WHEN an object is written over the emulator's plain HTTP, which stands in for AWS's TLS
+        s3.put_object(Bucket="failures", Key="batch", Body=b"{}")
+        # THEN the write is not refused, while a statement without a condition still denies
+        assert s3.get_object(Bucket="failures", Key="batch")["Body"].read() == b"{}"
+        s3.put_bucket_policy(Bucket="failures", Policy=json.dumps({**policy, "Statement": [deny]}))
+        with pytest.raises(botocore.exceptions.ClientError, match=r"AccessDenied|Forbidden"):
+            s3.put_object(Bucket="failures", Key="batch", Body=b"{}")
+
+
 def test_patches_refuse_another_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto, "__version__", "0.0.1")
     with pytest.raises(patches.PatchError, match=r"moto 0\.0\.1 is installed"):
