@@ -4,7 +4,7 @@ locals {
   # What the alarms, the redrive and its policy watch or call. Each is named once here, so a module without one of
   # these resources (an existing table, a caller's consumer, no HTTP API) changes only these lines.
   alarm_table_name             = local.table_name
-  alarm_consumer_function_name = split(":", local.consumer_function_arn)[6]
+  alarm_consumer_function_name = local.create_consumer ? aws_lambda_function.this["consumer"].function_name : split(":", var.consumer_function_arn)[6]
   alarm_writer_enabled         = local.create_writer
   alarm_writer_function_name   = local.create_writer ? aws_lambda_function.this["writer"].function_name : null
   alarm_api_enabled            = var.create_api
