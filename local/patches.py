@@ -284,6 +284,7 @@ def _patches() -> list[Patch]:
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.s3.models import FakeBucket
+    from moto.s3.utils import _VersionedKeyStore
 
     return [
         Patch(
@@ -349,6 +350,13 @@ def _patches() -> list[Patch]:
             reason="as create_event_source_mapping, for a mapping moved to another function or alias",
         ),
         Patch(
+            owner=_VersionedKeyStore,
+            name="pop",
+            replacement=_pop_key_disposing_objects,
+            reason="moto disposes of every version of a deleted key, delete markers included, which have no "
+            "dispose(): deleting a key whose newest version is a delete marker fails with a 500",
+        ),
+        Patch(
             owner=FakeBucket,
             name="get_permission",
             replacement=_bucket_permission_over_tls,
@@ -360,6 +368,17 @@ def _patches() -> list[Patch]:
 
 # The statement a bucket policy uses to refuse requests made without TLS.
 PLAIN_HTTP_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def _pop_key_disposing_objects(self: Any, key: str) -> None:
+    # A delete marker holds no data to dispose of; moto 5.2.5 calls dispose() on it anyway, so DeleteObjects
+    # of a key whose newest version is a delete marker answers 500, and a force_destroy of a versioned bucket
+    # retries for ever.
+    for version in self.getlist(key, []):
+        dispose = getattr(version, "dispose", None)
+        if dispose is not None:
+            dispose()
+    dict.pop(self, key)
 
 
 def _bucket_permission_over_tls(self: Any, action: str, resource: str) -> Any:

@@ -179,6 +179,25 @@ def test_bucket_policies_are_evaluated_as_for_tls_requests() -> None:
             s3.put_object(Bucket="failures", Key="batch", Body=b"{}")
 
 
+def test_a_versioned_bucket_with_delete_markers_can_be_emptied_and_deleted() -> None:
+    # GIVEN a versioned bucket holding a key whose newest version is a delete marker (a redriven batch)
+    with Emulator(port=0) as emulator:
+        s3 = client("s3", emulator.endpoint)
+        s3.create_bucket(Bucket="failures")
+        s3.put_bucket_versioning(Bucket="failures", VersioningConfiguration={"Status": "Enabled"})
+        s3.put_object(Bucket="failures", Key="aws/lambda/batch", Body=b"{}")
+        s3.delete_object(Bucket="failures", Key="aws/lambda/batch")
+        # WHEN every version and delete marker is deleted, as force_destroy does
+        listed = s3.list_object_versions(Bucket="failures")
+        versions = [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]
+        objects = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions]
+        answer = s3.delete_objects(Bucket="failures", Delete={"Objects": objects})
+        # THEN all of them go, and so can the bucket
+        assert not answer.get("Errors")
+        assert len(answer["Deleted"]) == 2
+        s3.delete_bucket(Bucket="failures")
+
+
 def test_patches_refuse_another_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto, "__version__", "0.0.1")
     with pytest.raises(patches.PatchError, match=r"moto 0\.0\.1 is installed"):
