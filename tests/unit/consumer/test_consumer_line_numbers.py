@@ -82,7 +82,7 @@ def _is_decimal(text: str) -> bool:
 
 
 @pytest.mark.parametrize(
-    "text", ['1,"x":2', "1}", '1],"x":[2', "1 2", "NaN", "-Infinity", "sNaN", "1e", "0x10", ""]
+    "text", ['1,"x":2', "1\n2", "1}", '1],"x":[2', "1 2", "NaN", "-Infinity", "sNaN", "1e", "0x10", ""]
 )
 def test_a_number_that_is_not_one_is_rejected_not_spliced_in(text):
     record = _record({"n": {"N": text}})
