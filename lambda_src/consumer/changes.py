@@ -8,14 +8,20 @@ DynamoDB JSON (``{"N": "10.99"}``, ``{"M": {...}}``, ...) becomes ordinary value
 - ``B`` -> the base64 text the event carries;
 - ``SS`` / ``NS`` / ``BS`` -> lists sorted by value (strings by code point, numbers numerically, binary by its
   bytes), since JSON has no sets and a stable order makes log lines comparable.
+
+``line_fields`` gives the same fields for the default log line with each number as an ``orjson.Fragment`` of
+the text ``str(Decimal(...))`` writes, which ``shared.exact_json.dumps_plain`` splices in as it is.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import orjson
 
 
 class UnsupportedValue(ValueError):
@@ -159,3 +165,151 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "B": _binary,
     "BS": _binary_set,
 }
+
+
+# The default log line's view of a record: `describe`'s fields, each number an orjson.Fragment of the text
+# str(Decimal(N)) has. Building a Decimal and having orjson call back for it cost about 1 µs per number; so
+# does a regular expression per text. So each N text is wrapped as it is and set aside, and one match over all
+# of a record's texts, joined by newlines, checks them at once; when one is not plain, the record is converted
+# again checking each text, and those that are not plain go through Decimal.
+
+# N texts that are already what str(Decimal(text)) writes: no exponent, sign, leading zero or lone point,
+# and (below 1) at most 5 zeros after the point before a digit that is not 0, or at most 6 zeros in all;
+# further down, Decimal writes an exponent ("1E-7", "0E-7"). Every match is a JSON number.
+_PLAIN = r"-?(?:[1-9][0-9]*(?:\.[0-9]+)?|0(?:\.(?:0{0,5}[1-9][0-9]*|0{1,6}))?)"
+_PLAIN_NUMBER = re.compile(_PLAIN).fullmatch
+_PLAIN_NUMBERS = re.compile(f"{_PLAIN}(?:\n{_PLAIN})*").fullmatch
+_Fragment = orjson.Fragment
+# The values orjson writes as the standard library does (no floats: their text differs, and NaN is null).
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+class _Irregular(Exception):
+    """A record `line_fields` leaves to `describe`: a value of another type, or one it would reject."""
+
+
+def line_fields(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`describe`'s fields but those that are None, numbers as orjson.Fragment; None when out of the ordinary.
+
+    None for anything `describe` would reject or whose JSON only ``shared.exact_json.dumps`` writes as it is
+    (a float, a mapping that is not a dict...): `describe` then gives the fields, or the error.
+    """
+    try:
+        texts: list[str] = []
+        fields = _line_fields(record, texts)
+        if texts:
+            # A text holding a newline would pass for two numbers: hence the count.
+            joined = "\n".join(texts)  # TypeError for a text that is not a str
+            if joined.count("\n") != len(texts) - 1 or not _PLAIN_NUMBERS(joined):
+                fields = _line_fields(record, None)
+    except Exception:  # describe() raises it again, or the error it raises first for this record
+        return None
+    for name in ("eventName", "eventID", "sequenceNumber", "approximateCreationDateTime"):
+        value = fields[name]
+        if value is None:
+            del fields[name]  # as the Logger's formatter leaves out top-level keys whose value is None
+        elif type(value) not in _PLAIN_SCALARS:
+            return None
+    return fields
+
+
+# `texts`, in the functions below: a list collecting each N text wrapped unchecked, or None to check each one.
+
+
+def _line_fields(record: Mapping[str, Any], texts: list[str] | None) -> dict[str, Any]:
+    stream = record["dynamodb"]
+    fields = {
+        "eventName": record["eventName"],
+        "eventID": record["eventID"],
+        "keys": _line_item(stream["Keys"], texts),
+        "sequenceNumber": stream["SequenceNumber"],
+        "approximateCreationDateTime": stream.get("ApproximateCreationDateTime"),
+    }
+    if "NewImage" in stream:
+        fields["newImage"] = _line_item(stream["NewImage"], texts)
+    if "OldImage" in stream:
+        fields["oldImage"] = _line_item(stream["OldImage"], texts)
+    return fields
+
+
+def _line_number(text: Any, texts: list[str] | None) -> orjson.Fragment:
+    if texts is not None:
+        texts.append(text)
+        return _Fragment(text)
+    if type(text) is str and _PLAIN_NUMBER(text):
+        return _Fragment(text)
+    # An exponent, a leading zero or plus: written as str(Decimal) writes it, or rejected as describe() does.
+    return _Fragment(str(_number(text)))
+
+
+def _line_item(item: Any, texts: list[str] | None) -> dict[str, Any]:
+    if type(item) is not dict:
+        raise _Irregular
+    plain: dict[str, Any] = {}
+    for name, value in item.items():
+        if type(value) is dict and len(value) == 1:
+            text = value.get("S")
+            if type(text) is str:
+                plain[name] = text
+                continue
+            text = value.get("N")
+            if text is not None:
+                plain[name] = _line_number(text, texts)
+                continue
+        plain[name] = _line_value(value, texts)
+    return plain
+
+
+def _line_list(data: Any, texts: list[str] | None) -> list[Any]:
+    if type(data) is not list:
+        raise _Irregular
+    if texts is not None:
+        # A list of numbers only (readings, amounts): one comprehension, as in _numbers_only.
+        try:
+            numbers = [value["N"] for value in data if type(value) is dict and len(value) == 1]
+        except KeyError:
+            numbers = []
+        if numbers and len(numbers) == len(data):
+            texts.extend(numbers)
+            return list(map(_Fragment, numbers))
+    plain: list[Any] = []
+    append = plain.append
+    for value in data:
+        if type(value) is dict and len(value) == 1:
+            text = value.get("S")
+            if type(text) is str:
+                append(text)
+                continue
+            text = value.get("N")
+            if text is not None:
+                append(_line_number(text, texts))
+                continue
+        append(_line_value(value, texts))
+    return plain
+
+
+def _line_value(value: Any, texts: list[str] | None) -> Any:
+    if type(value) is not dict or len(value) != 1:
+        raise _Irregular
+    ((kind, data),) = value.items()
+    if kind == "M":
+        return _line_item(data, texts)
+    if kind == "L":
+        return _line_list(data, texts)
+    if kind == "N":
+        return _line_number(data, texts)
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        raise _Irregular
+    return _line_plain(convert(data))
+
+
+def _line_plain(value: Any) -> Any:
+    """A converted scalar or set as the line writes it: Decimals as Fragments; floats and the like refused."""
+    if type(value) is list:
+        return [_line_plain(element) for element in value]
+    if type(value) is Decimal:
+        return _Fragment(str(value))  # finite: _number and _number_set reject the others
+    if type(value) not in _PLAIN_SCALARS:
+        raise _Irregular
+    return value

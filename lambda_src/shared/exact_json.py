@@ -67,6 +67,25 @@ def dumps(value: Any) -> str:
     # null (rare in log lines and responses) is written again by the standard library, which tells them apart.
     if b"null" in data:
         return _stdlib_dumps(value)
+    return _ascii(data)
+
+
+def dumps_plain(value: Any) -> str | None:
+    """`value` as `dumps` writes it, when it holds only str, int, bool, None, dict, list and orjson.Fragment.
+
+    No default function and no check for null: without floats there is nothing orjson writes as null but
+    None, and nothing the standard library would write otherwise (each Fragment must be valid JSON, as
+    ``consumer.changes`` makes sure of). None when orjson cannot write `value` (another type, a subclass, an
+    int beyond 64 bits, a lone surrogate): then `dumps` is the one to write it.
+    """
+    try:
+        data = orjson.dumps(value, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
+    except TypeError:
+        return None
+    return _ascii(data)
+
+
+def _ascii(data: bytes) -> str:
     text = data.decode()
     if data.isascii() and "\x7f" not in text:
         return text
