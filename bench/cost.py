@@ -25,6 +25,7 @@ import json
 import math
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -238,6 +239,25 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+@contextlib.contextmanager
+def _own_modules(package: str) -> Iterator[None]:
+    """Imports of `package` inside the block are its own: a handler module reads its environment when
+    imported, so the one measured here must not be one imported earlier (a test run's), nor stay for later."""
+
+    def ours(name: str) -> bool:
+        return name == package or name.startswith(package + ".")
+
+    earlier = {name: module for name, module in sys.modules.items() if ours(name)}
+    for name in earlier:
+        del sys.modules[name]
+    try:
+        yield
+    finally:
+        for name in [name for name in sys.modules if ours(name)]:
+            del sys.modules[name]
+        sys.modules.update(earlier)
+
+
 def _cpu_median(call: Callable[[], object], rounds: int) -> float:
     timings = []
     for _ in range(rounds):
@@ -298,7 +318,7 @@ def measure_writer(rounds: int) -> Measured:
 
     from tests.fixtures.events import http_request
 
-    with _environment(WRITER_ENVIRONMENT), mock_aws():
+    with _environment(WRITER_ENVIRONMENT), _own_modules("writer"), mock_aws():
         handler = import_handler("writer.handler")
         # The table the writer's store binds from TABLE_NAME, created through a model bound the same way.
         from writer.store import bind_model
