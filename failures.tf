@@ -5,7 +5,9 @@
 locals {
   destination_type = var.on_failure_destination_type
   # count must be known at plan: create_on_failure_destination = false says "the ARN I pass is only known later".
-  create_destination = var.create_on_failure_destination && var.on_failure_destination_arn == null
+  # A conditional, not &&: with create_on_failure_destination = false the count stays known at plan even when the
+  # caller's ARN is not (Terraform's && does not short-circuit an unknown operand).
+  create_destination = var.create_on_failure_destination ? var.on_failure_destination_arn == null : false
 
   on_failure_destination_arn = var.on_failure_destination_arn != null ? var.on_failure_destination_arn : one(concat(
     aws_s3_bucket.failures[*].arn,
