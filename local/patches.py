@@ -282,6 +282,8 @@ def _patches() -> list[Patch]:
     from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.awslambda.responses import LambdaResponse
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+    from moto.logs.models import LogGroup
+    from moto.logs.responses import LogsResponse
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.s3.models import FakeBucket
     from moto.s3.utils import _VersionedKeyStore
@@ -350,6 +352,18 @@ def _patches() -> list[Patch]:
             reason="as create_event_source_mapping, for a mapping moved to another function or alias",
         ),
         Patch(
+            owner=LogsResponse,
+            name="create_log_group",
+            replacement=_create_log_group_keeping_class,
+            reason="moto ignores CreateLogGroup's logGroupClass: a plan after an apply would replace the group",
+        ),
+        Patch(
+            owner=LogGroup,
+            name="to_describe_dict",
+            replacement=_log_group_with_class,
+            reason="moto's DescribeLogGroups leaves out logGroupClass",
+        ),
+        Patch(
             owner=_VersionedKeyStore,
             name="pop",
             replacement=_pop_key_disposing_objects,
@@ -368,6 +382,21 @@ def _patches() -> list[Patch]:
 
 # The statement a bucket policy uses to refuse requests made without TLS.
 PLAIN_HTTP_ONLY = {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def _create_log_group_keeping_class(self: Any) -> str:
+    group = self.logs_backend.create_log_group(
+        self._get_param("logGroupName"), self._get_param("tags"), kmsKeyId=self._get_param("kmsKeyId")
+    )
+    group.log_group_class = self._get_param("logGroupClass") or "STANDARD"
+    return ""
+
+
+def _log_group_with_class(self: Any) -> dict[str, Any]:
+    described: dict[str, Any] = original(type(self), "to_describe_dict")(self)
+    # Every log group has a class on AWS; groups the emulator made by itself are STANDARD, AWS's default.
+    described["logGroupClass"] = getattr(self, "log_group_class", "STANDARD")
+    return described
 
 
 def _pop_key_disposing_objects(self: Any, key: str) -> None:

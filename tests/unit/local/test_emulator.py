@@ -248,3 +248,15 @@ def test_command_line_writes_its_state_file_and_stops_cleanly_on_sigterm(tmp_pat
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_log_groups_keep_their_class() -> None:
+    with Emulator(port=0) as emulator:
+        logs = client("logs", emulator.endpoint)
+        logs.create_log_group(logGroupName="/aws/lambda/rare", logGroupClass="INFREQUENT_ACCESS")
+        logs.create_log_group(logGroupName="/aws/lambda/often")
+        groups = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
+        assert {g["logGroupName"]: g["logGroupClass"] for g in groups} == {
+            "/aws/lambda/rare": "INFREQUENT_ACCESS",
+            "/aws/lambda/often": "STANDARD",
+        }
