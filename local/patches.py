@@ -355,7 +355,7 @@ def _patches() -> list[Patch]:
             owner=LogsResponse,
             name="create_log_group",
             replacement=_create_log_group_keeping_class,
-            reason="moto ignores CreateLogGroup's logGroupClass: a plan after an apply would replace the group",
+            reason="moto ignores CreateLogGroup's logGroupClass: the next plan would replace the group",
         ),
         Patch(
             owner=LogGroup,
