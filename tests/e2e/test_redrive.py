@@ -7,13 +7,14 @@ runner and poller plus an API front of its own) runs, in order:
    marked writes land in the bucket whole, with the consumer's ERROR lines; the fixed function is applied
    (`consumer_record_handler` switched); the redrive, invoked through the emulator's Lambda Invoke, replays
    each failed record once, moves the objects under redriven/, and a second run finds nothing;
-2. the SQS destination (the same stack re-applied with `on_failure_destination_type = "sqs"`): after the
-   table's stream is disabled and enabled again (a new stream: the old one's records are gone), the redrive
-   reports the pointer's range as expired and leaves the message in the queue;
-3. every alarm the module created whose condition can happen locally is made to happen, and its exact
-   namespace, metric, dimensions, unit and statistic have data in the emulator's CloudWatch.
+2. every alarm the module created whose condition can happen locally is made to happen (the failing function
+   applied again), and its exact namespace, metric, dimensions, unit and statistic have data in the
+   emulator's CloudWatch;
+3. the SQS destination (the same stack re-applied with `on_failure_destination_type = "sqs"`): after the
+   table is deleted and created again (a new stream: the old one's records are gone), the redrive reports the
+   pointer's range as expired and leaves the message in the queue.
 
-The steps depend on each other (one stack, applied three times), so they run in this file's order.
+The steps depend on each other (one stack, applied four times), so they run in this file's order.
 """
 
 from __future__ import annotations
@@ -209,41 +210,8 @@ def test_s3_destination_holds_failed_batches_and_redrive_replays_them_once(loop:
     assert (again["found"], again["replayed"], again["still_failing"], again["expired"]) == (0, 0, 0, 0)
 
 
-def test_sqs_pointer_to_a_recreated_stream_is_reported_expired(loop: LoopStack) -> None:
-    loop.apply(on_failure_destination_type="sqs", consumer_record_handler=FAILING)
-    queue_url = loop.outputs["failure_queue_url"]
-    sqs = loop.aws("sqs")
-    name = f"{int(time.time())}-{MARKER}-sqs"
-    loop.post(name)
-
-    def pointers() -> list[dict[str, Any]]:
-        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
-        return [json.loads(message["Body"]) for message in received.get("Messages", [])]
-
-    [pointer] = eventually(pointers, PATIENCE_S, "the failure pointer in the queue")
-    assert "payload" not in pointer
-
-    # WHEN the table's stream is disabled and enabled again: a new stream, the old one's records gone
-    dynamodb, table = loop.aws("dynamodb"), loop.outputs["table_name"]
-    dynamodb.update_table(TableName=table, StreamSpecification={"StreamEnabled": False})
-    dynamodb.update_table(
-        TableName=table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
-    )
-    answer = loop.redrive()
-
-    assert (answer["found"], answer["replayed"], answer["expired"]) == (1, 0, 1), answer
-    [batch] = answer["batches"]
-    info = pointer["DDBStreamBatchInfo"]
-    assert batch["status"] == "expired"
-    assert (batch["shardId"], batch["startSequenceNumber"], batch["endSequenceNumber"]) == (
-        info["shardId"],
-        info["startSequenceNumber"],
-        info["endSequenceNumber"],
-    )
-    assert len(pointers()) == 1  # left for the operator
-
-
 def test_every_alarm_that_can_fire_locally_has_its_metric(loop: LoopStack) -> None:
+    loop.apply(consumer_record_handler=FAILING)
     lambda_client, outputs = loop.aws("lambda"), loop.outputs
     consumer, writer = outputs["consumer_function_name"], outputs["writer_function_name"]
 
@@ -333,3 +301,43 @@ def datapoints(
             Unit=UNITS[metric],
         )["Datapoints"]
     )
+
+
+def test_sqs_pointer_to_a_recreated_stream_is_reported_expired(loop: LoopStack) -> None:
+    loop.apply(on_failure_destination_type="sqs", consumer_record_handler=FAILING)
+    queue_url = loop.outputs["failure_queue_url"]
+    sqs = loop.aws("sqs")
+    name = f"{int(time.time())}-{MARKER}-sqs"
+    loop.post(name)
+
+    def pointers() -> list[dict[str, Any]]:
+        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        return [json.loads(message["Body"]) for message in received.get("Messages", [])]
+
+    [pointer] = eventually(pointers, PATIENCE_S, "the failure pointer in the queue")
+    assert "payload" not in pointer
+
+    # WHEN the table is deleted and created again (moto cannot re-enable a stream): a new stream, the old
+    # one's records gone. Last in this module, since the stack's table is no longer Terraform's after this.
+    dynamodb, table = loop.aws("dynamodb"), loop.outputs["table_name"]
+    described = dynamodb.describe_table(TableName=table)["Table"]
+    dynamodb.delete_table(TableName=table)
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=described["KeySchema"],
+        AttributeDefinitions=described["AttributeDefinitions"],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    answer = loop.redrive()
+
+    assert (answer["found"], answer["replayed"], answer["expired"]) == (1, 0, 1), answer
+    [batch] = answer["batches"]
+    info = pointer["DDBStreamBatchInfo"]
+    assert batch["status"] == "expired"
+    assert (batch["shardId"], batch["startSequenceNumber"], batch["endSequenceNumber"]) == (
+        info["shardId"],
+        info["startSequenceNumber"],
+        info["endSequenceNumber"],
+    )
+    assert len(pointers()) == 1  # left for the operator
