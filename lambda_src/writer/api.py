@@ -13,8 +13,9 @@
 - A failing store (``StoreUnavailable``, or the idempotency table failing) -> 503, logged with its cause; the
   body says nothing about internals.
 
-``build_router(products, idempotency=...)`` makes the routes for one store (and, optionally, one idempotency
-table); ``writer.handler`` builds the one the function serves, tests build theirs around other stores.
+``build_api(products, idempotency=...)`` makes the API for one store (and, optionally, one idempotency table):
+a function from an API Gateway event to the function's result. ``writer.handler`` builds the one the function
+serves, tests build theirs around other stores. Requests and responses are in ``writer.http``.
 
 Every response body is JSON. Errors look like ``{"message": "...", "errors": {"<field>": "<reason>"}}``,
 where ``errors`` appears when specific fields (or ``body``, or a header) are at fault. Prices are written as
@@ -23,17 +24,14 @@ exact JSON numbers (``10.99``, never ``10.990000000000000213``).
 
 from __future__ import annotations
 
-import re
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from shared import exact_json
 
+from writer.http import MethodNotAllowed, NoSuchResource, Request, Response, Routes
 from writer.idempotency import Idempotency, IdempotencyStoreUnavailable, KeyInUse, KeyReused
 from writer.products import (
     Product,
@@ -54,127 +52,107 @@ from writer.validation import (
 
 JSON = "application/json"
 
+# An API: the format 2.0 event and the Lambda context in, the function's result out.
+Api = Callable[[dict[str, Any], Any], dict[str, Any]]
+
 # Powertools keeps metrics in one set shared by every Metrics object: the handler's log_metrics flushes these.
 metrics = Metrics()
 
-# Methods per resource; the not-found handler uses it to tell 405 from 404.
-_RESOURCES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
-    (re.compile(r"/products"), ("POST",)),
-    (re.compile(r"/products/[^/]+"), ("DELETE", "GET", "PUT")),
-)
 
-
-def build_router(products: ProductStore, *, idempotency: Idempotency | None = None) -> Router:
+def build_api(products: ProductStore, *, idempotency: Idempotency | None = None) -> Api:
     """The product API on ``products``; with ``idempotency``, POST honours the ``Idempotency-Key`` header."""
-    router = Router()
+    routes = Routes()
     # Made here, not at import: a child Logger takes its parent's name from POWERTOOLS_SERVICE_NAME when made.
     logger = Logger(child=True)
 
-    def http_event() -> APIGatewayProxyEventV2:
-        return cast(APIGatewayProxyEventV2, router.current_event)
-
-    def product_fields() -> ProductFields:
-        event = router.current_event
-        check_content_type(event.headers.get("content-type"))
-        return parse_product(read_body(event.body, bool(event.is_base64_encoded)))
+    def product_fields(request: Request) -> ProductFields:
+        check_content_type(request.headers.get("content-type"))
+        return parse_product(read_body(request.body, request.is_base64_encoded))
 
     def create(fields: ProductFields) -> Product:
         product = products.create(fields)
         metrics.add_metric(name="ProductsCreated", unit=MetricUnit.Count, value=1)
         return product
 
-    @router.post("/products")
-    def create_product() -> Response:
-        fields = product_fields()
+    @routes.route("POST", "/products")
+    def create_product(request: Request) -> Response:
+        fields = product_fields(request)
         if idempotency is None:
             product = create(fields)
         else:
             # With an Idempotency-Key, a repeated request gets the product the first one created.
-            product = idempotency.create_product(http_event(), router.lambda_context, fields, create)
+            product = idempotency.create_product(request, fields, create)
         # rawPath, unlike path, keeps a named stage's prefix: the location works as the client sees the API.
-        location = f"{http_event().raw_path.rstrip('/')}/{product.id}"
+        location = f"{request.raw_path.rstrip('/')}/{product.id}"
         return _product_response(201, product, Location=location)
 
-    @router.get("/products/<product_id>")
-    def get_product(product_id: str) -> Response:
-        return _product_response(200, products.get(_existing_id(product_id)))
+    @routes.route("GET", "/products/{id}")
+    def get_product(request: Request, id: str) -> Response:
+        return _product_response(200, products.get(_existing_id(id)))
 
-    @router.put("/products/<product_id>")
-    def replace_product(product_id: str) -> Response:
-        fields = product_fields()
-        expected_version = parse_if_match(router.current_event.headers.get("if-match"))
-        product = products.replace(_existing_id(product_id), fields, expected_version)
+    @routes.route("PUT", "/products/{id}")
+    def replace_product(request: Request, id: str) -> Response:
+        fields = product_fields(request)
+        expected_version = parse_if_match(request.headers.get("if-match"))
+        product = products.replace(_existing_id(id), fields, expected_version)
         metrics.add_metric(name="ProductsUpdated", unit=MetricUnit.Count, value=1)
         return _product_response(200, product)
 
-    @router.delete("/products/<product_id>")
-    def delete_product(product_id: str) -> Response:
-        products.delete(_existing_id(product_id))
+    @routes.route("DELETE", "/products/{id}")
+    def delete_product(request: Request, id: str) -> Response:
+        products.delete(_existing_id(id))
         metrics.add_metric(name="ProductsDeleted", unit=MetricUnit.Count, value=1)
-        return Response(status_code=204, body="")
+        return Response(204)
 
-    @router.exception_handler(RequestRejected)
-    def rejected(error: RequestRejected) -> Response:
-        body: dict[str, Any] = {"message": error.message}
-        if error.errors:
-            body["errors"] = error.errors
-        return _json_response(error.status, body)
+    def respond(request: Request) -> Response:
+        try:
+            handler, parameters = routes.find(request.method, request.path)
+            return handler(request, **parameters)
+        except NoSuchResource:
+            return _json_response(404, {"message": "no such resource"})
+        except MethodNotAllowed as error:
+            return _json_response(405, {"message": str(error)}, Allow=", ".join(error.allowed))
+        except RequestRejected as error:
+            body: dict[str, Any] = {"message": error.message}
+            if error.errors:
+                body["errors"] = error.errors
+            return _json_response(error.status, body)
+        except ProductNotFound:
+            return _json_response(404, {"message": "product not found"})
+        except VersionConflict as error:
+            return _json_response(
+                409,
+                {"message": "the product has changed: If-Match does not name its current version"},
+                ETag=_etag(error.current_version),
+            )
+        except KeyInUse:
+            return _json_response(
+                409,
+                {"message": "a request with this Idempotency-Key is still in progress, retry it shortly"},
+                **{"Retry-After": "1"},
+            )
+        except KeyReused:
+            return _json_response(
+                422,
+                {
+                    "message": "this Idempotency-Key was used with a different request body",
+                    "errors": {"Idempotency-Key": "already used for another product; use a new key"},
+                },
+            )
+        except (StoreUnavailable, IdempotencyStoreUnavailable) as error:
+            # The cause goes to the log only; clients learn nothing about tables or SDKs.
+            cause = error.__cause__ or error
+            logger.exception("product store request failed", extra={"error_type": type(cause).__name__})
+            return _json_response(503, {"message": "the product store is unavailable, try again later"})
 
-    @router.exception_handler(ProductNotFound)
-    def product_not_found(_: ProductNotFound) -> Response:
-        return _json_response(404, {"message": "product not found"})
+    def api(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return respond(Request(event, context)).to_result()
 
-    @router.exception_handler(VersionConflict)
-    def version_conflict(error: VersionConflict) -> Response:
-        return _json_response(
-            409,
-            {"message": "the product has changed: If-Match does not name its current version"},
-            ETag=_etag(error.current_version),
-        )
-
-    @router.exception_handler(KeyInUse)
-    def idempotency_key_in_use(_: KeyInUse) -> Response:
-        return _json_response(
-            409,
-            {"message": "a request with this Idempotency-Key is still in progress, retry it shortly"},
-            **{"Retry-After": "1"},
-        )
-
-    @router.exception_handler(KeyReused)
-    def idempotency_key_reused(_: KeyReused) -> Response:
-        return _json_response(
-            422,
-            {
-                "message": "this Idempotency-Key was used with a different request body",
-                "errors": {"Idempotency-Key": "already used for another product; use a new key"},
-            },
-        )
-
-    @router.exception_handler([StoreUnavailable, IdempotencyStoreUnavailable])
-    def store_unavailable(error: Exception) -> Response:
-        # The cause goes to the log only; clients learn nothing about tables or SDKs.
-        cause = error.__cause__ or error
-        logger.exception("product store request failed", extra={"error_type": type(cause).__name__})
-        return _json_response(503, {"message": "the product store is unavailable, try again later"})
-
-    @router.exception_handler(NotFoundError)
-    def route_not_found(_: NotFoundError) -> Response:
-        path = router.current_event.path
-        method = router.current_event.http_method.upper()
-        for pattern, methods in _RESOURCES:
-            if pattern.fullmatch(path):
-                if method in methods:
-                    # A known resource whose id the router's path pattern refused: no such product.
-                    return _json_response(404, {"message": "product not found"})
-                return _json_response(
-                    405, {"message": f"method {method} not allowed"}, Allow=", ".join(methods)
-                )
-        return _json_response(404, {"message": "no such resource"})
-
-    return router
+    return api
 
 
 def _existing_id(product_id: str) -> str:
+    # An id that is not a product id names no product: 404, as for an unknown one, without a store call.
     if not is_product_id(product_id):
         raise ProductNotFound(product_id)
     return product_id
@@ -185,8 +163,7 @@ def _product_response(status: int, product: Product, **headers: str) -> Response
 
 
 def _json_response(status: int, body: dict[str, Any], **headers: str) -> Response:
-    # Serialized here so that Decimal prices come out as exact numbers whatever the resolver's serializer is.
-    return Response(status_code=status, content_type=JSON, body=exact_json.dumps(body), headers=headers)
+    return Response(status, exact_json.dumps(body), {"Content-Type": JSON, **headers})
 
 
 def _etag(version: int) -> str:

@@ -10,8 +10,8 @@ ERROR line naming the missing variables and raises ``WriterNotConfigured`` befor
 the function fails at its first request with a message that says why. A default namespace was rejected:
 metrics in an unexpected namespace are lost, silently, to the alarms and dashboards that look for them.
 
-``build_handler(router)`` wraps any router from ``writer.api.build_router`` in the function's logging, tracing
-and metrics; the module's ``lambda_handler`` is that, on the DynamoDB store.
+``build_handler(api)`` wraps any API from ``writer.api.build_api`` in the function's logging, tracing and
+metrics; the module's ``lambda_handler`` is that, on the DynamoDB store.
 
 Every line the function writes is JSON: log lines from the Powertools Logger, metrics as EMF. Powertools warns
 through Python's warnings module (plain text on stderr) after each invocation that recorded no metric (every
@@ -27,11 +27,9 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from shared import exact_json, snapstart
+from shared import snapstart
 
 from writer import api
 from writer.idempotency import Idempotency
@@ -76,16 +74,14 @@ tracer = Tracer(patch_modules=["botocore"])
 metrics = Metrics(namespace=_metrics_namespace or None)
 
 
-def build_handler(router: Router) -> LambdaHandler:
-    """A Lambda handler serving ``router``, with the Logger's context, a trace and the metrics flushed."""
-    app = APIGatewayHttpResolver(serializer=exact_json.dumps)
-    app.include_router(router)
+def build_handler(app: api.Api) -> LambdaHandler:
+    """A Lambda handler serving ``app``, with the Logger's context, a trace and the metrics flushed."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.resolve(event, context)
+        return app(event, context)
 
     return lambda_handler
 
@@ -111,7 +107,7 @@ if _missing:
     lambda_handler = unconfigured_handler(_missing)
 else:
     lambda_handler = build_handler(
-        api.build_router(
+        api.build_api(
             DynamoDBProductStore(_table_name),
             idempotency=Idempotency(_idempotency_table_name) if _idempotency_table_name else None,
         )

@@ -14,7 +14,7 @@ The key is scoped to the caller (the IAM principal, or the JWT issuer and subjec
 the same key never share a product. A request whose creation fails leaves no record: it can be retried with
 the same key. Invalid requests are rejected before the key is looked at and leave no record either.
 
-``Idempotency(table_name)`` is handed to ``writer.api.build_router``; without it (``idempotency_enabled =
+``Idempotency(table_name)`` is handed to ``writer.api.build_api``; without it (``idempotency_enabled =
 false``, no ``IDEMPOTENCY_TABLE_NAME``) the header is ignored and each POST creates a product.
 
 Powertools' idempotency utility, and boto3 under it, are imported by the first request that carries a key: the
@@ -32,9 +32,10 @@ from writer.products import Product
 from writer.validation import ProductFields, RequestRejected
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from writer.http import Request
 
 HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255
@@ -98,19 +99,13 @@ class Idempotency:
         self.expires_after_seconds = expires_after_seconds
 
     def create_product(
-        self,
-        event: APIGatewayProxyEventV2,
-        context: LambdaContext,
-        fields: ProductFields,
-        create: Callable[[ProductFields], Product],
+        self, request: Request, fields: ProductFields, create: Callable[[ProductFields], Product]
     ) -> Product:
         """``create(fields)``, at most once per caller and ``Idempotency-Key`` if the request carries one."""
-        key = requested_key(event.headers)
+        key = requested_key(request.headers)
         if key is None:
             return create(fields)
-        return self.create_once(
-            key, caller(event.raw_event.get("requestContext") or {}), fields, create, context
-        )
+        return self.create_once(key, caller(request.request_context), fields, create, request.context)
 
     def create_once(
         self,

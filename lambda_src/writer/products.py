@@ -1,7 +1,7 @@
 """What the API knows of a product store: the product, its errors, and the operations (``ProductStore``).
 
 ``writer.store.DynamoDBProductStore`` is the store the function runs with; tests hand the API other stores
-(in memory, or failing) through ``writer.api.build_router``.
+(in memory, or failing) through ``writer.api.build_api``.
 """
 
 from __future__ import annotations

@@ -130,7 +130,7 @@ def writer(lambda_context: Any) -> Callable[..., Invoke]:
     an API Gateway event to the HTTP response it describes."""
 
     def make(products: ProductStore, idempotency: Idempotency | None = None) -> Invoke:
-        lambda_handler = handler.build_handler(api.build_router(products, idempotency=idempotency))
+        lambda_handler = handler.build_handler(api.build_api(products, idempotency=idempotency))
 
         def call(event: dict[str, Any]) -> HttpResponse:
             result = lambda_handler(event, lambda_context)

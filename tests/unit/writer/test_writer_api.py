@@ -9,15 +9,19 @@ import json
 import re
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
 from writer import handler
 
+from scripts.tf_docs import load_hcl
 from tests.fixtures.events import http_request, load
 from tests.fixtures.product_stores import FailingProductStore
 from tests.fixtures.tracing import RecordingProvider
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 # Reads and rejected writes record no metric, and Powertools warns of it. writer.handler filters that warning
 # at import, but pytest resets the warning filters for each test, so the tests filter it again.
@@ -362,6 +366,40 @@ def test_a_non_json_content_type_is_415_and_writes_nothing(invoke, products, con
 
 
 # --- routing ------------------------------------------------------------------------------------------------
+
+
+def module_route_keys() -> list[str]:
+    """The route keys api.tf gives the HTTP API (its local.routes)."""
+    [routes] = [
+        block["routes"]
+        for block in load_hcl((REPO_ROOT / "api.tf").read_text())["locals"]
+        if "routes" in block
+    ]
+    return re.findall(r'"([^"]+)"', routes)
+
+
+@pytest.mark.parametrize("route_key", [key for key in module_route_keys() if not key.startswith("ANY ")])
+def test_each_method_route_of_the_module_reaches_its_handler(invoke, products, route_key):
+    # API Gateway sends only these methods and paths; each must reach the writer's handler for it, never the
+    # 404 or 405 the writer gives paths and methods it does not serve.
+    method, template = route_key.split(" ")
+    product = create(invoke)
+    path = template.replace("{id}", product["id"])
+
+    response = invoke(http_request(method, path, PRODUCT if method in ("POST", "PUT") else None))
+
+    assert response.status in (200, 201, 204), response.text
+
+
+@pytest.mark.parametrize("route_key", [key for key in module_route_keys() if key.startswith("ANY ")])
+def test_each_any_route_of_the_module_answers_other_methods_with_405(invoke, products, route_key):
+    # API Gateway sends a method the path has no route for to the path's ANY route.
+    path = route_key.split(" ")[1].replace("{id}", "3f0c6f5e-8a3b-4c1d-9e2f-7a6b5c4d3e2f")
+
+    response = invoke(http_request("PATCH", path, PRODUCT))
+
+    assert response.status == 405, response.text
+    assert products.products == {}
 
 
 @pytest.mark.parametrize(
