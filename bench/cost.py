@@ -38,20 +38,24 @@ from bench.stats import BUILD_DIR, REPO_ROOT, median
 
 REGION = "us-east-1"
 PRICES_AS_OF = "2025-06-01"
-# us-east-1 list prices as published on PRICES_AS_OF on each page named here (from the pages, not fetched by
-# this script: the machines that run it may have no route to aws.amazon.com). Free tiers are left out.
+# us-east-1 list prices as published on PRICES_AS_OF on each page named here, first tier of each (from the
+# pages, not fetched by this script: the machines that run it may have no route to aws.amazon.com). Free tiers
+# are left out. Each was checked against a second, dated source, named beside it.
 PRICES: dict[str, tuple[float, str, str]] = {
     # Lambda: $0.20 per million requests, any architecture.
     "lambda_request": (0.20 / 1e6, "request", "https://aws.amazon.com/lambda/pricing/"),
-    # Lambda on Arm (Graviton2): $0.0000133334 per GB-second, first 7.5 billion GB-seconds a month.
+    # Lambda on Arm (Graviton2): $0.0000133334 per GB-second, first 7.5 billion GB-seconds a month; on x86:
+    # $0.0000166667, first 6 billion (also cloudchipr.com/blog/aws-lambda-pricing, 2024).
     "lambda_gb_second_arm64": (0.0000133334, "GB-second", "https://aws.amazon.com/lambda/pricing/"),
-    # Lambda on x86: $0.0000166667 per GB-second, first 6 billion GB-seconds a month.
     "lambda_gb_second_x86_64": (0.0000166667, "GB-second", "https://aws.amazon.com/lambda/pricing/"),
-    # CloudWatch Logs, Standard log class: $0.50 per GB ingested.
+    # CloudWatch Logs for Lambda functions: since 2025-05-01 priced as tiered vended logs, whose first tier
+    # (10 TB a month) is the former flat rate: Standard $0.50 per GB ingested, Infrequent Access $0.25
+    # (duckbillgroup.com, "Lambda logs tiered pricing", May 2025).
     "logs_ingested_standard": (0.50, "GB", "https://aws.amazon.com/cloudwatch/pricing/"),
-    # CloudWatch Logs, Infrequent Access log class: $0.25 per GB ingested.
     "logs_ingested_infrequent_access": (0.25, "GB", "https://aws.amazon.com/cloudwatch/pricing/"),
-    # DynamoDB on-demand: $0.625 per million write request units (since the price cut of 2024-11-01).
+    # DynamoDB on-demand: $0.625 per million write request units since the price cut of 2024-11-01 (also
+    # airbyte.com/data-engineering-resources/dynamodb-pricing, July 2025). Lambda's reads of the table's
+    # stream are not charged.
     "dynamodb_write_request_unit": (0.625 / 1e6, "WRU", "https://aws.amazon.com/dynamodb/pricing/on-demand/"),
     # API Gateway HTTP APIs: $1.00 per million requests (first 300 million a month, each up to 512 KB).
     "http_api_request": (1.00 / 1e6, "request", "https://aws.amazon.com/api-gateway/pricing/"),
