@@ -31,6 +31,7 @@ locals {
       environment = merge(
         local.common_environment,
         var.consumer_record_handler == null ? {} : { RECORD_HANDLER = var.consumer_record_handler },
+        var.consumer_log_mode == "full" ? {} : { LOG_MODE = var.consumer_log_mode },
       )
     }
     # The redrive (redrive.tf) is a function like the others, deployed when redrive_enabled.
@@ -147,6 +148,11 @@ resource "aws_lambda_function" "this" {
     precondition {
       condition     = (length(var.subnet_ids) == 0) == (length(var.security_group_ids) == 0)
       error_message = "VPC placement needs both subnet_ids and security_group_ids (or neither)."
+    }
+
+    precondition {
+      condition     = each.key != "consumer" || var.consumer_log_mode == "full" || var.consumer_record_handler == null
+      error_message = "consumer_log_mode applies to the built-in logging, which consumer_record_handler replaces: set one or the other."
     }
 
     # Of what SnapStart excludes (other runtimes, container images, provisioned concurrency, EFS, ephemeral

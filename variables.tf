@@ -340,6 +340,17 @@ variable "consumer_record_handler" {
   }
 }
 
+variable "consumer_log_mode" {
+  description = "What the built-in consumer logs for each change: \"full\" (the record with its whole images) or \"changes\" (a MODIFY with only the attributes that changed, old and new, instead of both images: smaller lines at volume). Not with consumer_record_handler, which replaces the built-in logging."
+  type        = string
+  default     = "full"
+
+  validation {
+    condition     = contains(["full", "changes"], var.consumer_log_mode)
+    error_message = "consumer_log_mode must be \"full\" or \"changes\"."
+  }
+}
+
 variable "consumer_extra_source_dir" {
   description = "Optional directory whose files are added at the root of the consumer's code package (for the module named in consumer_record_handler)."
   type        = string

@@ -1,4 +1,5 @@
-# Log classes: Infrequent Access only where no Standard-only feature is needed; the writer's EMF metrics keep it Standard.
+# What the logs cost: log classes (Infrequent Access only where no Standard-only feature is needed; the writer's EMF
+# metrics keep it Standard) and the consumer's log mode.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -17,11 +18,17 @@ run "standard_by_default" {
   }
 }
 
-run "infrequent_access_spares_the_writer" {
+run "infrequent_access_spares_the_writer_and_changes_mode_reaches_the_consumer" {
   command = plan
 
   variables {
-    log_group_class = "INFREQUENT_ACCESS"
+    log_group_class   = "INFREQUENT_ACCESS"
+    consumer_log_mode = "changes"
+  }
+
+  assert {
+    condition     = aws_lambda_function.this["consumer"].environment[0].variables["LOG_MODE"] == "changes"
+    error_message = "consumer_log_mode = \"changes\" must reach the consumer as LOG_MODE."
   }
 
   assert {
@@ -35,12 +42,24 @@ run "infrequent_access_spares_the_writer" {
   }
 }
 
-run "rejects_unknown_log_group_class" {
+run "rejects_unknown_log_group_class_and_log_mode" {
   command = plan
 
   variables {
-    log_group_class = "DELIVERY"
+    log_group_class   = "DELIVERY"
+    consumer_log_mode = "diff"
   }
 
-  expect_failures = [var.log_group_class]
+  expect_failures = [var.log_group_class, var.consumer_log_mode]
+}
+
+run "rejects_a_log_mode_with_a_record_handler" {
+  command = plan
+
+  variables {
+    consumer_log_mode       = "changes"
+    consumer_record_handler = "my_records:handle"
+  }
+
+  expect_failures = [aws_lambda_function.this]
 }

@@ -9,8 +9,10 @@ DynamoDB JSON (``{"N": "10.99"}``, ``{"M": {...}}``, ...) becomes ordinary value
 - ``SS`` / ``NS`` / ``BS`` -> lists sorted by value (strings by code point, numbers numerically, binary by its
   bytes), since JSON has no sets and a stable order makes log lines comparable.
 
-``line_fields`` gives the same fields for the default log line with each number as an ``orjson.Fragment`` of
-the text ``str(Decimal(...))`` writes, which ``shared.exact_json.dumps_plain`` splices in as it is.
+``describe`` gives the fields of a record's log line; ``line_fields`` the same fields for the default line
+with each number as an ``orjson.Fragment`` of the text ``str(Decimal(...))`` writes, which
+``shared.exact_json.dumps_plain`` splices in as it is; ``describe_changes`` those of the ``changes`` log
+mode (a MODIFY's changed attributes instead of its two images).
 """
 
 from __future__ import annotations
@@ -43,6 +45,50 @@ def describe(record: Mapping[str, Any]) -> dict[str, Any]:
     if "OldImage" in stream:
         fields["oldImage"] = to_plain_item(stream["OldImage"])
     return fields
+
+
+def describe_changes(record: Mapping[str, Any]) -> dict[str, Any]:
+    """`describe`'s fields with, for a MODIFY that carries both images, ``changes`` in their place: each
+    attribute whose value differs, as ``{"old": ..., "new": ...}`` (only ``new`` for an added attribute, only
+    ``old`` for a removed one). Other records are described in full: an INSERT's new image and a REMOVE's old
+    image are all change, and a MODIFY with one image (NEW_IMAGE, OLD_IMAGE) has nothing to compare."""
+    stream = record["dynamodb"]
+    old, new = stream.get("OldImage"), stream.get("NewImage")
+    if record["eventName"] != "MODIFY" or old is None or new is None:
+        return describe(record)
+    without_images = {key: value for key, value in stream.items() if key not in ("OldImage", "NewImage")}
+    fields = describe({**record, "dynamodb": without_images})
+    fields["changes"] = changed_attributes(old, new)
+    return fields
+
+
+def changed_attributes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The attributes whose values differ between two images (DynamoDB JSON), in the new image's order, then
+    the removed ones; values as plain data. Sets compare in any order, numbers by value, and a value of
+    another type (``{"N": "1"}`` and ``{"BOOL": true}``) is a change."""
+    changed: dict[str, dict[str, Any]] = {}
+    for name in [*new, *(name for name in old if name not in new)]:
+        before, after = old.get(name), new.get(name)
+        if before is not None and after is not None and _comparable(before) == _comparable(after):
+            continue
+        change = {}
+        if before is not None:
+            change["old"] = to_plain(before)
+        if after is not None:
+            change["new"] = to_plain(after)
+        changed[name] = change
+    return changed
+
+
+def _comparable(value: Mapping[str, Any]) -> tuple[str, Any]:
+    """A value with its DynamoDB type kept at every level, so that equal means the same value and type."""
+    plain = to_plain(value)  # raises UnsupportedValue for what is not DynamoDB JSON
+    ((kind, data),) = value.items()
+    if kind == "M":
+        return kind, {name: _comparable(element) for name, element in data.items()}
+    if kind == "L":
+        return kind, [_comparable(element) for element in data]
+    return kind, plain
 
 
 def to_plain_item(item: Mapping[str, Any]) -> dict[str, Any]:

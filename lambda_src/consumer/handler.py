@@ -6,7 +6,8 @@ another); a record whose function raises is reported in ``batchItemFailures`` by
 logged at ERROR (``consumer.failures``), and the others count as done. When every record of a batch fails,
 each is logged so and then the invocation fails, and Lambda retries the whole batch.
 
-Environment: ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_LOG_LEVEL``, optional ``RECORD_HANDLER``.
+Environment: ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_LOG_LEVEL``, optional ``RECORD_HANDLER`` or
+``LOG_MODE`` (``full``, the default, or ``changes``: see ``consumer.records``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ logger = Logger(json_serializer=exact_json.dumps)
 # Tracer().patch(["botocore"]).
 tracer = Tracer(auto_patch=False)
 processor = FailureLoggingProcessor(failure_logger=logger)
-record_handler = records.load_record_handler(os.environ.get("RECORD_HANDLER"))
+record_handler = records.load_record_handler(os.environ.get("RECORD_HANDLER"), os.environ.get("LOG_MODE"))
 # Under SnapStart, environments resumed from one snapshot must not share the random state init left behind (a
 # RECORD_HANDLER that opens connections during init can register its own hook the same way).
 snapstart.register_after_restore(snapstart.reseed_random)
