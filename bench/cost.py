@@ -89,6 +89,7 @@ class Setting:
         str  # of the consumer's log group; the writer's stays STANDARD (its metrics are EMF lines)
     )
     log_events: bool  # each invocation also logs its whole event (Powertools' POWERTOOLS_LOGGER_LOG_EVENT)
+    consumer_log_mode: str = "full"  # what the consumer logs per change: "full" images or "changes"
 
     def records_per_batch(self, rate: float) -> int:
         """Records per consumer batch at `rate` changes per second on one shard."""
@@ -121,6 +122,7 @@ def module_defaults(variables_tf: Path = REPO_ROOT / "variables.tf") -> Setting:
         tracing=default("tracing_mode") == "Active",
         log_group_class=default("log_group_class"),
         log_events=False,
+        consumer_log_mode=default("consumer_log_mode"),
     )
 
 
@@ -133,6 +135,7 @@ def settings() -> list[Setting]:
             label="defaults, log_group_class = INFREQUENT_ACCESS",
             log_group_class="INFREQUENT_ACCESS",
         ),
+        replace(defaults, label='defaults, consumer_log_mode = "changes"', consumer_log_mode="changes"),
         # The original tutorial: a 1 s batching window, LATEST, one retry, every event logged; the same batch
         # size, memory and architecture as the module, so only those settings differ.
         replace(
@@ -271,9 +274,9 @@ def _cpu_median(call: Callable[[], object], rounds: int) -> float:
     return median(timings)
 
 
-def measure_consumer(records: int, rounds: int) -> Measured:
-    """CPU time and logged bytes of one consumer invocation on a batch of `records`."""
-    with _environment(FUNCTION_ENVIRONMENT):
+def measure_consumer(records: int, rounds: int, log_mode: str = "full") -> Measured:
+    """CPU time and logged bytes of one consumer invocation on a batch of `records`, logged in `log_mode`."""
+    with _environment(FUNCTION_ENVIRONMENT), _consumer_log_mode(log_mode):
         handler = import_handler("consumer.handler")
         event_json = json.dumps(stream_event(records))
         context = LambdaContext()
@@ -286,6 +289,20 @@ def measure_consumer(records: int, rounds: int) -> Measured:
     if log_bytes == 0:
         raise RuntimeError("the consumer logged nothing: its logger was not redirected")
     return Measured(cpu_seconds=cpu, log_bytes=log_bytes, event_bytes=len(event_json.encode()) + 1)
+
+
+@contextlib.contextmanager
+def _consumer_log_mode(log_mode: str) -> Iterator[None]:
+    """The consumer with the per-record function LOG_MODE=`log_mode` chooses when the handler is imported."""
+    import_handler("consumer.handler")
+    module: Any = sys.modules["consumer.handler"]
+    records: Any = sys.modules["consumer.records"]
+    previous = module.record_handler
+    module.record_handler = records.load_record_handler(None, log_mode)
+    try:
+        yield
+    finally:
+        module.record_handler = previous
 
 
 WRITER_ENVIRONMENT = {
@@ -429,7 +446,7 @@ def measure(
         raise ValueError("rate must be above 0 and failure_rate from 0 up to (not including) 1")
     chosen = chosen or settings()
     writer = measure_writer(rounds)
-    consumers: dict[int, Measured] = {}
+    consumers: dict[tuple[int, str], Measured] = {}
     result = CostResult(
         region=REGION,
         prices_as_of=PRICES_AS_OF,
@@ -439,9 +456,10 @@ def measure(
     )
     for setting in chosen:
         records = setting.records_per_batch(rate)
-        if records not in consumers:
-            consumers[records] = measure_consumer(records, rounds)
-        result.settings.append(cost_of(setting, consumers[records], writer, records, failure_rate))
+        key = (records, setting.consumer_log_mode)
+        if key not in consumers:
+            consumers[key] = measure_consumer(records, rounds, setting.consumer_log_mode)
+        result.settings.append(cost_of(setting, consumers[key], writer, records, failure_rate))
     return result
 
 

@@ -78,6 +78,9 @@ def _readings_image(rng: random.Random, product_id: str, version: int) -> dict[s
 
 
 IMAGES = {"products": _product_image, "numbers": _readings_image}
+# What a MODIFY changes in each mix: a product update sets a price (and its version and time) and keeps the
+# rest; a sensor's item is rewritten whole.
+MODIFIED = {"products": ("price", "updated_at", "version"), "numbers": None}
 # The table's key of each mix's items (PK prefix, SK), as the record's Keys repeat them.
 KEYS = {"products": ("Product#", "User#Product"), "numbers": ("Sensor#", "Readings#2026-11-26")}
 MIXES = tuple(IMAGES)
@@ -99,6 +102,12 @@ def stream_record(rng: random.Random, sequence: int, mix: str = "products") -> d
         dynamodb["NewImage"] = image(rng, product_id, version + 1)
     if event_name != "INSERT":
         dynamodb["OldImage"] = image(rng, product_id, version)
+    modified = MODIFIED[mix]
+    if event_name == "MODIFY" and modified is not None:
+        old = dynamodb["OldImage"]
+        dynamodb["NewImage"] = {
+            name: dynamodb["NewImage"][name] if name in modified else old[name] for name in old
+        }
     dynamodb["SizeBytes"] = len(json.dumps(dynamodb.get("NewImage", {}))) + len(
         json.dumps(dynamodb.get("OldImage", {}))
     )

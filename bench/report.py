@@ -123,8 +123,10 @@ def _reproduce(command: str) -> str:
 
 
 MIX_DESCRIPTIONS = {
-    "products": "the products table's items: strings, a few numbers (one of 38 digits), a map, a list, a set",
-    "numbers": "items that are mostly numbers: 20 readings in a list, a nested map of statistics, a set",
+    "products": "the products table's items: strings, a few numbers (one of 38 digits), a map, a list, a "
+    "set; a MODIFY changes the price, version and time",
+    "numbers": "items that are mostly numbers: 20 readings in a list, a nested map of statistics, a set; a "
+    "MODIFY rewrites the item",
 }
 
 

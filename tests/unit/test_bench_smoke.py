@@ -208,8 +208,13 @@ def _dollar_cells(row: str) -> list[float]:
 
 def test_cost_table_totals_are_the_sums_of_their_components(costs: cost.CostResult) -> None:
     labels = [item.setting.label for item in costs.settings]
-    assert labels == ["module defaults", "defaults, log_group_class = INFREQUENT_ACCESS", "original tutorial"]
-    assert [item.records_per_batch for item in costs.settings] == [2, 2, 8]
+    assert labels == [
+        "module defaults",
+        "defaults, log_group_class = INFREQUENT_ACCESS",
+        'defaults, consumer_log_mode = "changes"',
+        "original tutorial",
+    ]
+    assert [item.records_per_batch for item in costs.settings] == [2, 2, 2, 8]
     for item in costs.settings:
         assert item.total == pytest.approx(sum(component.cost for component in item.components))
         assert all(component.cost > 0 for component in item.components)
@@ -226,7 +231,7 @@ def test_cost_table_totals_are_the_sums_of_their_components(costs: cost.CostResu
 
 
 def test_cost_settings_differ_where_their_variables_do(costs: cost.CostResult) -> None:
-    defaults, infrequent, tutorial = costs.settings
+    defaults, infrequent, changes, tutorial = costs.settings
 
     def component(item: cost.SettingCost, name: str) -> cost.Component:
         return next(c for c in item.components if c.name == name)
@@ -237,6 +242,8 @@ def test_cost_settings_differ_where_their_variables_do(costs: cost.CostResult) -
     )
     writer_logs = "writer: CloudWatch Logs ingestion"
     assert component(infrequent, writer_logs).cost == component(defaults, writer_logs).cost
+    # The changes log mode writes a MODIFY's changed attributes instead of its two images: fewer bytes.
+    assert changes.consumer_log_bytes_per_change < defaults.consumer_log_bytes_per_change
     # Logging every event costs more bytes per change than logging the records alone.
     assert tutorial.writer_log_bytes_per_change > defaults.writer_log_bytes_per_change
     assert cost.CostResult.from_json(json.loads(json.dumps(costs.to_json()))) == costs
