@@ -9,7 +9,7 @@ variables {
   name = "cdc-safe"
 }
 
-# Each merged run below gives several variables a value their validation must refuse, and lists every one of them:
+# Each run below gives several variables a value their validation must refuse, and lists every one of them:
 # Terraform checks every variable and a run fails if a listed variable is accepted or an unlisted one is refused, so
 # each validation is still proven on its own. A variable with several wrong values gets one in each run.
 run "rejects_unsafe_values_1" {
@@ -18,10 +18,10 @@ run "rejects_unsafe_values_1" {
   variables {
     name        = "1cdc"                                                                        # starting with digit
     tags        = { "aws:cloudformation:stack-name" = "x" }                                     # reserved prefix
-    kms_key_arn = "arn:aws:sqs:us-east-1:123456789012:key/0b3f6e9c-1d2e-4f5a-8b7c-9d0e1f2a3b4c" # of another service
+    kms_key_arn = "arn:aws:sqs:us-east-1:123456789012:key/0b3f6e9c-1d2e-4f5a-8b7c-9d0e1f2a3b4c" # the ARN of another service
     # A destination is a whole bucket: an object ARN (bucket/key) is not one AWS accepts.
     on_failure_destination_arn = "arn:aws:s3:::failures-bucket/failed/batch.json"              # s3 object
-    code_signing_config_arn    = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/cdc" # of a signing profile
+    code_signing_config_arn    = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/cdc" # the ARN of a signing profile
     subnet_ids                 = ["vpc-0a1b2c3d4e5f60718"]                                     # vpc id
     security_group_ids         = ["default"]                                                   # name
     log_retention_in_days      = -1                                                            # negative
@@ -58,8 +58,8 @@ run "rejects_unsafe_values_2" {
 
   variables {
     tags                    = { for i in range(51) : "tag${i}" => "v" }                                  # too many
-    kms_key_arn             = "arn:aws:kms:us-east-1:123456789012:alias/cdc"                             # kms alias arn
-    code_signing_config_arn = "csc-0a1b2c3d4e5f60718"                                                    # code signing config id alone
+    kms_key_arn             = "arn:aws:kms:us-east-1:123456789012:alias/cdc"                             # an alias ARN
+    code_signing_config_arn = "csc-0a1b2c3d4e5f60718"                                                    # a config id alone
     subnet_ids              = [for i in range(17) : format("subnet-%08x", i)]                            # too many
     security_group_ids      = [for i in range(6) : format("sg-%08x", i)]                                 # too many
     log_retention_in_days   = 730                                                                        # between accepted values
@@ -84,7 +84,7 @@ run "rejects_unsafe_values_3" {
 
   variables {
     tags        = { team = join("", [for i in range(257) : "x"]) }    # long value
-    kms_key_arn = "0b3f6e9c-1d2e-4f5a-8b7c-9d0e1f2a3b4c"              # kms key id alone
+    kms_key_arn = "0b3f6e9c-1d2e-4f5a-8b7c-9d0e1f2a3b4c"              # a key id alone
     cors        = { allow_origins = ["*"], allow_credentials = true } # credentials with any origin
   }
 

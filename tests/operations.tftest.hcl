@@ -575,18 +575,18 @@ run "no_filter_no_filter_key" {
 # Validations of the new inputs
 # ---------------------------------------------------------------------------------------------------------------------
 
-# Each merged run below gives several variables a value their validation must refuse, and lists every one of them:
+# Each run below gives several variables a value their validation must refuse, and lists every one of them:
 # Terraform checks every variable and a run fails if a listed variable is accepted or an unlisted one is refused, so
 # each validation is still proven on its own. A variable with several wrong values gets one in each run.
 run "rejects_invalid_operations_values_1" {
   command = plan
 
   variables {
-    on_failure_destination_type   = "kinesis"                                      # kinesis
+    on_failure_destination_type   = "kinesis"
     failure_bucket_name           = "Catalog-Failures"                             # uppercase
     failed_batch_retention_days   = 0                                              # zero
     redriven_batch_retention_days = 3651                                           # too long
-    failure_bucket_access_log     = { bucket = "Access_Logs" }                     # bucket
+    failure_bucket_access_log     = { bucket = "Access_Logs" }                     # not a bucket name S3 accepts
     redrive_timeout               = 0                                              # zero
     alarm_actions                 = ["arn:aws:sqs:us-east-1:123456789012:on-call"] # queue
     alarm_thresholds              = { consumer_iterator_age_ms = 999 }             # iterator age below a second

@@ -447,7 +447,7 @@ run "rejects_consumer_role_without_function" {
   expect_failures = [aws_iam_role_policy.this]
 }
 
-# Each merged run below gives several variables a value their validation must refuse, and lists every one of them:
+# Each run below gives several variables a value their validation must refuse, and lists every one of them:
 # Terraform checks every variable and a run fails if a listed variable is accepted or an unlisted one is refused, so
 # each validation is still proven on its own. A variable with several wrong values gets one in each run.
 run "rejects_invalid_reuse_values_1" {
@@ -455,8 +455,8 @@ run "rejects_invalid_reuse_values_1" {
 
   variables {
     existing_table_name   = "ab"                                                  # too short
-    consumer_function_arn = "orders-consumer"                                     # consumer function name instead of arn
-    consumer_role_name    = "arn:aws:iam::123456789012:role/orders-consumer-role" # consumer role arn instead of name
+    consumer_function_arn = "orders-consumer"                                     # a name instead of an ARN
+    consumer_role_name    = "arn:aws:iam::123456789012:role/orders-consumer-role" # an ARN instead of a name
   }
 
   expect_failures = [

@@ -8,7 +8,7 @@ variables {
   name = "cdc-val"
 }
 
-# Each merged run below gives several variables a value their validation must refuse, and lists every one of them:
+# Each run below gives several variables a value their validation must refuse, and lists every one of them:
 # Terraform checks every variable and a run fails if a listed variable is accepted or an unlisted one is refused, so
 # each validation is still proven on its own. A variable with several wrong values gets one in each run.
 run "rejects_invalid_values_1" {
