@@ -9,9 +9,10 @@ variables {
   tags = { team = "data", cost-center = "42" }
 }
 
-run "table" {
+run "defaults" {
   command = plan
 
+  # table
   assert {
     condition     = aws_dynamodb_table.products[0].name == "cdc-test-products"
     error_message = "The table name must start with var.name."
@@ -56,11 +57,8 @@ run "table" {
     condition     = aws_dynamodb_table.products[0].deletion_protection_enabled == false
     error_message = "Deletion protection must follow deletion_protection_enabled (default false)."
   }
-}
 
-run "idempotency_table" {
-  command = plan
-
+  # idempotency table
   assert {
     condition     = length(aws_dynamodb_table.idempotency) == 1 && aws_dynamodb_table.idempotency[0].name == "cdc-test-idempotency"
     error_message = "The idempotency table must exist by default, named after var.name."
@@ -80,11 +78,8 @@ run "idempotency_table" {
     condition     = aws_dynamodb_table.idempotency[0].point_in_time_recovery[0].enabled && aws_dynamodb_table.idempotency[0].server_side_encryption[0].enabled
     error_message = "The idempotency table must have the products table's PITR and encryption."
   }
-}
 
-run "functions" {
-  command = plan
-
+  # functions
   assert {
     condition     = aws_lambda_function.this["writer"].function_name == "cdc-test-writer" && aws_lambda_function.this["consumer"].function_name == "cdc-test-consumer"
     error_message = "Function names must start with var.name."
@@ -149,11 +144,8 @@ run "functions" {
     condition     = alltrue([for g in [aws_cloudwatch_log_group.this["writer"], aws_cloudwatch_log_group.this["consumer"], aws_cloudwatch_log_group.api_access[0]] : g.retention_in_days == 30 && g.kms_key_id == null])
     error_message = "Log groups must keep logs 30 days by default."
   }
-}
 
-run "packaging" {
-  command = plan
-
+  # packaging
   assert {
     condition     = aws_lambda_function.this["writer"].source_code_hash == local.input_hashes.writer && aws_lambda_function.this["consumer"].source_code_hash == local.input_hashes.consumer
     error_message = "Each function's source_code_hash must be the hash of its package inputs."
@@ -210,11 +202,8 @@ run "packaging" {
     condition     = aws_lambda_layer_version.dependencies[0].compatible_runtimes == toset(["python3.13"]) && aws_lambda_layer_version.dependencies[0].compatible_architectures == toset(["arm64"])
     error_message = "The layer must declare the functions' runtime and architecture."
   }
-}
 
-run "event_source_mapping" {
-  command = plan
-
+  # event source mapping
   assert {
     condition     = aws_lambda_event_source_mapping.stream.event_source_arn == aws_dynamodb_table.products[0].stream_arn
     error_message = "The mapping must read the products table's stream."
@@ -279,11 +268,8 @@ run "event_source_mapping" {
     condition     = length(aws_lambda_event_source_mapping.stream.filter_criteria) == 0
     error_message = "No filter criteria by default: every record reaches the consumer."
   }
-}
 
-run "on_failure_destination" {
-  command = plan
-
+  # on failure destination
   assert {
     condition     = output.on_failure_destination_type == "s3" && length(aws_s3_bucket.failures) == 1 && length(aws_sqs_queue.dead_letter) == 0 && length(aws_sns_topic.failures) == 0 && length(aws_sqs_queue.failure_pointers) == 0
     error_message = "By default the module must create the failure bucket, and no queue or topic."
@@ -303,11 +289,8 @@ run "on_failure_destination" {
     condition     = output.on_failure_destination_arn == aws_s3_bucket.failures[0].arn && output.failure_bucket_name == aws_s3_bucket.failures[0].bucket && output.dead_letter_queue_url == null && output.failure_queue_url == null
     error_message = "Outputs must expose the bucket; there is no queue by default."
   }
-}
 
-run "http_api" {
-  command = plan
-
+  # http api
   assert {
     condition     = aws_apigatewayv2_api.this[0].name == "cdc-test" && aws_apigatewayv2_api.this[0].protocol_type == "HTTP"
     error_message = "The API must be an HTTP API named var.name."
@@ -377,11 +360,8 @@ run "http_api" {
     condition     = aws_lambda_permission.api[0].function_name == aws_lambda_function.this["writer"].function_name
     error_message = "The invoke permission must be on the writer."
   }
-}
 
-run "iam" {
-  command = plan
-
+  # iam
   assert {
     condition     = aws_iam_role.this["writer"].name == "cdc-test-writer" && aws_iam_role.this["consumer"].name == "cdc-test-consumer"
     error_message = "Each function must have its own role named after it."
@@ -426,11 +406,8 @@ run "iam" {
     condition     = aws_iam_role_policy.this["writer"].role == aws_iam_role.this["writer"].id && aws_iam_role_policy.this["consumer"].role == aws_iam_role.this["consumer"].id
     error_message = "Each policy must be attached to its function's role."
   }
-}
 
-run "tags" {
-  command = plan
-
+  # tags
   assert {
     condition = alltrue([
       for tags in [
@@ -455,11 +432,8 @@ run "tags" {
     ])
     error_message = "var.tags must be on every taggable resource."
   }
-}
 
-run "outputs" {
-  command = plan
-
+  # outputs
   assert {
     condition     = output.api_endpoint == aws_apigatewayv2_api.this[0].api_endpoint && output.api_id == aws_apigatewayv2_api.this[0].id
     error_message = "The API outputs must come from the API."
@@ -480,3 +454,4 @@ run "outputs" {
     error_message = "The role outputs must come from the roles."
   }
 }
+

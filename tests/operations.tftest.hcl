@@ -13,9 +13,10 @@ variables {
 # S3 destination (the default)
 # ---------------------------------------------------------------------------------------------------------------------
 
-run "failure_bucket_is_private_encrypted_and_versioned" {
+run "failure_bucket_defaults" {
   command = plan
 
+  # failure bucket is private encrypted and versioned
   assert {
     condition = alltrue([
       aws_s3_bucket_public_access_block.failures[0].block_public_acls,
@@ -59,11 +60,8 @@ run "failure_bucket_is_private_encrypted_and_versioned" {
     condition     = aws_s3_bucket_policy.failures[0].bucket == aws_s3_bucket.failures[0].id
     error_message = "The TLS-only policy must be attached to the failure bucket."
   }
-}
 
-run "failure_bucket_lifecycle" {
-  command = plan
-
+  # failure bucket lifecycle
   assert {
     # Only what the module sets: the mock fills attributes left unset (such as the catch-all rule's prefix) at random.
     condition = alltrue([
@@ -80,6 +78,32 @@ run "failure_bucket_lifecycle" {
   assert {
     condition     = [for rule in aws_s3_bucket_lifecycle_configuration.failures[0].rule : rule.expiration[0].expired_object_delete_marker if rule.id == "clean-up"] == [true]
     error_message = "Delete markers left alone by expired versions must be removed."
+  }
+
+  # failure bucket kept unless forced
+  assert {
+    condition     = aws_s3_bucket.failures[0].force_destroy == false
+    error_message = "By default Terraform must refuse to delete a failure bucket that still holds failed batches."
+  }
+
+  # s3 destination iam
+  assert {
+    condition = { for s in data.aws_iam_policy_document.this["consumer"].statement : s.sid => { actions = toset(s.actions), resources = toset(s.resources) } if startswith(s.sid, "OnFailure") } == {
+      OnFailureDestination       = { actions = toset(["s3:PutObject"]), resources = toset(["${aws_s3_bucket.failures[0].arn}/*"]) }
+      OnFailureDestinationBucket = { actions = toset(["s3:ListBucket"]), resources = toset([aws_s3_bucket.failures[0].arn]) }
+    }
+    error_message = "The consumer may only put objects into (and list) exactly the failure bucket."
+  }
+
+  assert {
+    condition = { for s in data.aws_iam_policy_document.this["redrive"].statement : s.sid => { actions = toset(s.actions), resources = toset(s.resources) } } == {
+      FailedBatchObjects    = { actions = toset(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]), resources = toset(["${aws_s3_bucket.failures[0].arn}/*"]) }
+      FailedBatchBucket     = { actions = toset(["s3:ListBucket"]), resources = toset([aws_s3_bucket.failures[0].arn]) }
+      ReplayThroughConsumer = { actions = toset(["lambda:InvokeFunction"]), resources = toset(["arn:aws:lambda:us-east-1:123456789012:function:cdc-test-consumer"]) }
+      OwnLogGroup           = { actions = toset(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = toset(["${aws_cloudwatch_log_group.this["redrive"].arn}:*"]) }
+      Tracing               = { actions = toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]), resources = toset(["*"]) }
+    }
+    error_message = "With S3 the redrive may only read, move and delete failed batches of the bucket and invoke the consumer; it needs no stream access."
   }
 }
 
@@ -116,15 +140,6 @@ run "failure_bucket_name_override" {
   }
 }
 
-run "failure_bucket_kept_unless_forced" {
-  command = plan
-
-  assert {
-    condition     = aws_s3_bucket.failures[0].force_destroy == false
-    error_message = "By default Terraform must refuse to delete a failure bucket that still holds failed batches."
-  }
-}
-
 run "failure_bucket_force_destroy" {
   command = plan
 
@@ -135,29 +150,6 @@ run "failure_bucket_force_destroy" {
   assert {
     condition     = aws_s3_bucket.failures[0].force_destroy
     error_message = "failure_bucket_force_destroy must let Terraform delete the bucket with its objects."
-  }
-}
-
-run "s3_destination_iam" {
-  command = plan
-
-  assert {
-    condition = { for s in data.aws_iam_policy_document.this["consumer"].statement : s.sid => { actions = toset(s.actions), resources = toset(s.resources) } if startswith(s.sid, "OnFailure") } == {
-      OnFailureDestination       = { actions = toset(["s3:PutObject"]), resources = toset(["${aws_s3_bucket.failures[0].arn}/*"]) }
-      OnFailureDestinationBucket = { actions = toset(["s3:ListBucket"]), resources = toset([aws_s3_bucket.failures[0].arn]) }
-    }
-    error_message = "The consumer may only put objects into (and list) exactly the failure bucket."
-  }
-
-  assert {
-    condition = { for s in data.aws_iam_policy_document.this["redrive"].statement : s.sid => { actions = toset(s.actions), resources = toset(s.resources) } } == {
-      FailedBatchObjects    = { actions = toset(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]), resources = toset(["${aws_s3_bucket.failures[0].arn}/*"]) }
-      FailedBatchBucket     = { actions = toset(["s3:ListBucket"]), resources = toset([aws_s3_bucket.failures[0].arn]) }
-      ReplayThroughConsumer = { actions = toset(["lambda:InvokeFunction"]), resources = toset(["arn:aws:lambda:us-east-1:123456789012:function:cdc-test-consumer"]) }
-      OwnLogGroup           = { actions = toset(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = toset(["${aws_cloudwatch_log_group.this["redrive"].arn}:*"]) }
-      Tracing               = { actions = toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]), resources = toset(["*"]) }
-    }
-    error_message = "With S3 the redrive may only read, move and delete failed batches of the bucket and invoke the consumer; it needs no stream access."
   }
 }
 
@@ -583,232 +575,152 @@ run "no_filter_no_filter_key" {
 # Validations of the new inputs
 # ---------------------------------------------------------------------------------------------------------------------
 
-run "rejects_on_failure_destination_type_kinesis" {
+# Each run below gives several variables a value their validation must refuse, and lists every one of them:
+# Terraform checks every variable and a run fails if a listed variable is accepted or an unlisted one is refused, so
+# each validation is still proven on its own. A variable with several wrong values gets one in each run.
+run "rejects_invalid_operations_values_1" {
   command = plan
 
   variables {
-    on_failure_destination_type = "kinesis"
+    on_failure_destination_type   = "kinesis"
+    failure_bucket_name           = "Catalog-Failures"                             # uppercase
+    failed_batch_retention_days   = 0                                              # zero
+    redriven_batch_retention_days = 3651                                           # too long
+    failure_bucket_access_log     = { bucket = "Access_Logs" }                     # not a bucket name S3 accepts
+    redrive_timeout               = 0                                              # zero
+    alarm_actions                 = ["arn:aws:sqs:us-east-1:123456789012:on-call"] # queue
+    alarm_thresholds              = { consumer_iterator_age_ms = 999 }             # iterator age below a second
   }
 
-  expect_failures = [var.on_failure_destination_type]
+  expect_failures = [
+    var.on_failure_destination_type,
+    var.failure_bucket_name,
+    var.failed_batch_retention_days,
+    var.redriven_batch_retention_days,
+    var.failure_bucket_access_log,
+    var.redrive_timeout,
+    var.alarm_actions,
+    var.alarm_thresholds,
+  ]
 }
 
-run "rejects_failure_bucket_name_uppercase" {
+run "rejects_invalid_operations_values_2" {
   command = plan
 
   variables {
-    failure_bucket_name = "Catalog-Failures"
+    failure_bucket_name         = "catalog.failures"                                                    # dotted
+    failed_batch_retention_days = 1.5                                                                   # fraction
+    redrive_timeout             = 901                                                                   # above lambda limit
+    alarm_actions               = [for n in range(6) : "arn:aws:sns:us-east-1:123456789012:topic-${n}"] # too many
+    alarm_thresholds            = { consumer_iterator_age_ms = 86400001 }                               # iterator age beyond retention
   }
 
-  expect_failures = [var.failure_bucket_name]
+  expect_failures = [
+    var.failure_bucket_name,
+    var.failed_batch_retention_days,
+    var.redrive_timeout,
+    var.alarm_actions,
+    var.alarm_thresholds,
+  ]
 }
 
-run "rejects_failure_bucket_name_dotted" {
+run "rejects_invalid_operations_values_3" {
   command = plan
 
   variables {
-    failure_bucket_name = "catalog.failures"
+    failure_bucket_name = "xn--catalog-failures"  # reserved prefix
+    alarm_thresholds    = { consumer_errors = 0 } # consumer errors zero
   }
 
-  expect_failures = [var.failure_bucket_name]
+  expect_failures = [
+    var.failure_bucket_name,
+    var.alarm_thresholds,
+  ]
 }
 
-run "rejects_failure_bucket_name_reserved_prefix" {
+run "rejects_invalid_operations_values_4" {
   command = plan
 
   variables {
-    failure_bucket_name = "xn--catalog-failures"
+    failure_bucket_name = "a234567890123456789012345678901234567890123456789012345678901234" # too long
+    alarm_thresholds    = { consumer_throttles = 0.5 }                                       # consumer throttles fraction
   }
 
-  expect_failures = [var.failure_bucket_name]
+  expect_failures = [
+    var.failure_bucket_name,
+    var.alarm_thresholds,
+  ]
 }
 
-run "rejects_failure_bucket_name_too_long" {
+run "rejects_invalid_operations_values_5" {
   command = plan
 
   variables {
-    failure_bucket_name = "a234567890123456789012345678901234567890123456789012345678901234"
+    alarm_thresholds = { failed_batch_records = 0 } # failed batch records zero
   }
 
-  expect_failures = [var.failure_bucket_name]
+  expect_failures = [
+    var.alarm_thresholds,
+  ]
 }
 
-run "rejects_failed_batch_retention_days_zero" {
+run "rejects_invalid_operations_values_6" {
   command = plan
 
   variables {
-    failed_batch_retention_days = 0
+    alarm_thresholds = { destination_delivery_failures = -1 } # destination delivery failures negative
   }
 
-  expect_failures = [var.failed_batch_retention_days]
+  expect_failures = [
+    var.alarm_thresholds,
+  ]
 }
 
-run "rejects_failed_batch_retention_days_fraction" {
+run "rejects_invalid_operations_values_7" {
   command = plan
 
   variables {
-    failed_batch_retention_days = 1.5
+    alarm_thresholds = { writer_errors = 0 } # writer errors zero
   }
 
-  expect_failures = [var.failed_batch_retention_days]
+  expect_failures = [
+    var.alarm_thresholds,
+  ]
 }
 
-run "rejects_redriven_batch_retention_days_too_long" {
+run "rejects_invalid_operations_values_8" {
   command = plan
 
   variables {
-    redriven_batch_retention_days = 3651
+    alarm_thresholds = { api_5xx = 2.5 } # api 5xx fraction
   }
 
-  expect_failures = [var.redriven_batch_retention_days]
+  expect_failures = [
+    var.alarm_thresholds,
+  ]
 }
 
-run "rejects_failure_bucket_access_log_bucket" {
+run "rejects_invalid_operations_values_9" {
   command = plan
 
   variables {
-    failure_bucket_access_log = { bucket = "Access_Logs" }
+    alarm_thresholds = { table_throttled_requests = 0 } # table throttled requests zero
   }
 
-  expect_failures = [var.failure_bucket_access_log]
+  expect_failures = [
+    var.alarm_thresholds,
+  ]
 }
 
-run "rejects_redrive_timeout_zero" {
+run "rejects_invalid_operations_values_10" {
   command = plan
 
   variables {
-    redrive_timeout = 0
+    alarm_thresholds = { table_system_errors = 0 } # table system errors zero
   }
 
-  expect_failures = [var.redrive_timeout]
+  expect_failures = [
+    var.alarm_thresholds,
+  ]
 }
 
-run "rejects_redrive_timeout_above_lambda_limit" {
-  command = plan
-
-  variables {
-    redrive_timeout = 901
-  }
-
-  expect_failures = [var.redrive_timeout]
-}
-
-run "rejects_alarm_actions_queue" {
-  command = plan
-
-  variables {
-    alarm_actions = ["arn:aws:sqs:us-east-1:123456789012:on-call"]
-  }
-
-  expect_failures = [var.alarm_actions]
-}
-
-run "rejects_alarm_actions_too_many" {
-  command = plan
-
-  variables {
-    alarm_actions = [for n in range(6) : "arn:aws:sns:us-east-1:123456789012:topic-${n}"]
-  }
-
-  expect_failures = [var.alarm_actions]
-}
-
-run "rejects_alarm_thresholds_iterator_age_below_a_second" {
-  command = plan
-
-  variables {
-    alarm_thresholds = { consumer_iterator_age_ms = 999 }
-  }
-
-  expect_failures = [var.alarm_thresholds]
-}
-
-run "rejects_alarm_thresholds_iterator_age_beyond_retention" {
-  command = plan
-
-  variables {
-    alarm_thresholds = { consumer_iterator_age_ms = 86400001 }
-  }
-
-  expect_failures = [var.alarm_thresholds]
-}
-
-run "rejects_alarm_thresholds_consumer_errors_zero" {
-  command = plan
-
-  variables {
-    alarm_thresholds = { consumer_errors = 0 }
-  }
-
-  expect_failures = [var.alarm_thresholds]
-}
-
-run "rejects_alarm_thresholds_consumer_throttles_fraction" {
-  command = plan
-
-  variables {
-    alarm_thresholds = { consumer_throttles = 0.5 }
-  }
-
-  expect_failures = [var.alarm_thresholds]
-}
-
-run "rejects_alarm_thresholds_failed_batch_records_zero" {
-  command = plan
-
-  variables {
-    alarm_thresholds = { failed_batch_records = 0 }
-  }
-
-  expect_failures = [var.alarm_thresholds]
-}
-
-run "rejects_alarm_thresholds_destination_delivery_failures_negative" {
-  command = plan
-
-  variables {
-    alarm_thresholds = { destination_delivery_failures = -1 }
-  }
-
-  expect_failures = [var.alarm_thresholds]
-}
-
-run "rejects_alarm_thresholds_writer_errors_zero" {
-  command = plan
-
-  variables {
-    alarm_thresholds = { writer_errors = 0 }
-  }
-
-  expect_failures = [var.alarm_thresholds]
-}
-
-run "rejects_alarm_thresholds_api_5xx_fraction" {
-  command = plan
-
-  variables {
-    alarm_thresholds = { api_5xx = 2.5 }
-  }
-
-  expect_failures = [var.alarm_thresholds]
-}
-
-run "rejects_alarm_thresholds_table_throttled_requests_zero" {
-  command = plan
-
-  variables {
-    alarm_thresholds = { table_throttled_requests = 0 }
-  }
-
-  expect_failures = [var.alarm_thresholds]
-}
-
-run "rejects_alarm_thresholds_table_system_errors_zero" {
-  command = plan
-
-  variables {
-    alarm_thresholds = { table_system_errors = 0 }
-  }
-
-  expect_failures = [var.alarm_thresholds]
-}

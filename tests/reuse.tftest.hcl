@@ -447,55 +447,38 @@ run "rejects_consumer_role_without_function" {
   expect_failures = [aws_iam_role_policy.this]
 }
 
-run "rejects_existing_table_name_too_short" {
+# Each run below gives several variables a value their validation must refuse, and lists every one of them:
+# Terraform checks every variable and a run fails if a listed variable is accepted or an unlisted one is refused, so
+# each validation is still proven on its own. A variable with several wrong values gets one in each run.
+run "rejects_invalid_reuse_values_1" {
   command = plan
 
   variables {
-    existing_table_name = "ab"
+    existing_table_name   = "ab"                                                  # too short
+    consumer_function_arn = "orders-consumer"                                     # a name instead of an ARN
+    consumer_role_name    = "arn:aws:iam::123456789012:role/orders-consumer-role" # an ARN instead of a name
   }
 
-  expect_failures = [var.existing_table_name]
+  expect_failures = [
+    var.existing_table_name,
+    var.consumer_function_arn,
+    var.consumer_role_name,
+  ]
 }
 
-run "rejects_existing_table_name_arn" {
+run "rejects_invalid_reuse_values_2" {
   command = plan
 
   variables {
-    existing_table_name = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
+    existing_table_name   = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"          # arn
+    consumer_function_arn = "arn:aws:lambda:us-east-1:123456789012:layer:orders-consumer:1" # of another resource
+    # Valid values the variables above are refused beside.
+    consumer_role_name = "orders-consumer-role"
   }
 
-  expect_failures = [var.existing_table_name]
+  expect_failures = [
+    var.existing_table_name,
+    var.consumer_function_arn,
+  ]
 }
 
-run "rejects_consumer_function_name_instead_of_arn" {
-  command = plan
-
-  variables {
-    consumer_function_arn = "orders-consumer"
-    consumer_role_name    = "orders-consumer-role"
-  }
-
-  expect_failures = [var.consumer_function_arn]
-}
-
-run "rejects_consumer_function_arn_of_another_resource" {
-  command = plan
-
-  variables {
-    consumer_function_arn = "arn:aws:lambda:us-east-1:123456789012:layer:orders-consumer:1"
-    consumer_role_name    = "orders-consumer-role"
-  }
-
-  expect_failures = [var.consumer_function_arn]
-}
-
-run "rejects_consumer_role_arn_instead_of_name" {
-  command = plan
-
-  variables {
-    consumer_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:orders-consumer"
-    consumer_role_name    = "arn:aws:iam::123456789012:role/orders-consumer-role"
-  }
-
-  expect_failures = [var.consumer_role_name]
-}

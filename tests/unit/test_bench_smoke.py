@@ -15,6 +15,7 @@ import threading
 import uuid
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +46,15 @@ def function_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
+@contextmanager
+def _function_environment() -> Iterator[None]:
+    """The functions' environment, for a measurement taken once per module and read by several tests."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, value in consumer_throughput.FUNCTION_ENVIRONMENT.items():
+            monkeypatch.setenv(name, value)
+        yield
+
+
 def _write_zip(path: Path, files: dict[str, str | bytes]) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():
@@ -69,6 +79,10 @@ def _byte_code(source: str, work: Path) -> bytes:
 
 @pytest.fixture
 def packages(tmp_path: Path) -> Path:
+    return _make_packages(tmp_path)
+
+
+def _make_packages(tmp_path: Path) -> Path:
     """Code zips and a layer shaped like the builder's, small enough to unpack and import in milliseconds."""
     out = tmp_path / "packages"
     out.mkdir()
@@ -166,9 +180,11 @@ def test_powertools_docs_baseline_logs_each_record_deserialized(function_environ
 # ---- the benchmarks, tiny ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def throughput(function_environment: None) -> ThroughputResult:
-    return consumer_throughput.measure(sizes=(3, 8), rounds=2)
+# The measurements are taken once and read by every test that checks them (and by the report's test).
+@pytest.fixture(scope="module")
+def throughput() -> ThroughputResult:
+    with _function_environment():
+        return consumer_throughput.measure(sizes=(3, 8), rounds=2)
 
 
 def test_consumer_throughput_measures_every_variant_without_writing_to_stdout(
@@ -196,10 +212,11 @@ def test_consumer_throughput_refuses_a_logger_it_cannot_redirect(function_enviro
         consumer_throughput.measure(sizes=(2,), rounds=1, consumer=prints_nothing)
 
 
-@pytest.fixture
-def costs(function_environment: None) -> cost.CostResult:
+@pytest.fixture(scope="module")
+def costs() -> cost.CostResult:
     # 8 changes a second: batches of 2 records without a batching window, 8 with the tutorial's 1 s.
-    return cost.measure(rate=8, rounds=1)
+    with _function_environment():
+        return cost.measure(rate=8, rounds=1)
 
 
 def _dollar_cells(row: str) -> list[float]:
@@ -269,11 +286,18 @@ def test_package_size_classifies_zips_and_ranks_contributors(packages: Path) -> 
     assert unzipped == writer.unzipped_bytes + layer.unzipped_bytes
 
 
-@pytest.fixture
-def cold_start(packages: Path, tmp_path: Path) -> ColdStartResult:
+@pytest.fixture(scope="module")
+def cold_start_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The work directory of the one cold start measurement the tests below read."""
+    return tmp_path_factory.mktemp("cold_start") / "work"
+
+
+@pytest.fixture(scope="module")
+def cold_start(cold_start_work: Path) -> ColdStartResult:
     # The virtualenv's site-packages stands in for the runtime's boto3: no download in a unit test.
     runtime = Path(boto3.__file__).resolve().parent.parent
-    return measure_cold_start(packages, runs=1, work_dir=tmp_path / "work", runtime=runtime)
+    packages = _make_packages(cold_start_work.parent)
+    return measure_cold_start(packages, runs=1, work_dir=cold_start_work, runtime=runtime)
 
 
 def test_cold_start_times_each_handler_beside_boto3_and_a_bare_interpreter(
@@ -297,7 +321,7 @@ def test_cold_start_times_each_handler_beside_boto3_and_a_bare_interpreter(
 
 
 def test_cold_start_as_deployed_loads_the_shipped_byte_code_from_read_only_trees(
-    cold_start: ColdStartResult, tmp_path: Path
+    cold_start: ColdStartResult, cold_start_work: Path
 ) -> None:
     # Only the layer's benchlayer/__init__.py ships byte code: each handler's own modules compile from source.
     for function in ("writer", "consumer"):
@@ -305,10 +329,10 @@ def test_cold_start_as_deployed_loads_the_shipped_byte_code_from_read_only_trees
             f"{function}/__init__.py",
             f"{function}/handler.py",
         ]
-    layer = tmp_path / "work" / "opt" / "layer-x86_64"
+    layer = cold_start_work / "opt" / "layer-x86_64"
     byte_code = layer / "python" / "benchlayer" / importlib.util.cache_from_source("__init__.py")
     assert byte_code.is_file()
-    for path in (layer / "python" / "benchlayer", byte_code, tmp_path / "work" / "task" / "writer"):
+    for path in (layer / "python" / "benchlayer", byte_code, cold_start_work / "task" / "writer"):
         assert path.stat().st_mode & 0o222 == 0, f"{path} is writable"
 
 

@@ -331,10 +331,19 @@ def test_record_lines_of_unpackaged_files_are_dropped() -> None:
     assert stripped == b"pkg/__init__.py,sha256=abc,10\n"
 
 
+@pytest.fixture(scope="module")
+def layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default runtime's x86_64 layer, built once for the tests that only read it."""
+    out = tmp_path_factory.mktemp("layer") / "layer.zip"
+    return build_package.build_layer(REQUIREMENTS, RUNTIME, "x86_64", out)
+
+
 @pytest.mark.slow
-def test_layer_is_byte_identical_when_built_twice_and_holds_the_pinned_packages(tmp_path: Path) -> None:
-    first = build_package.build_layer(REQUIREMENTS, "python3.13", "x86_64", tmp_path / "one.zip")
-    second = build_package.build_layer(REQUIREMENTS, "python3.13", "x86_64", tmp_path / "two.zip")
+def test_layer_is_byte_identical_when_built_twice_and_holds_the_pinned_packages(
+    layer: Path, tmp_path: Path
+) -> None:
+    first = layer
+    second = build_package.build_layer(REQUIREMENTS, RUNTIME, "x86_64", tmp_path / "two.zip")
 
     assert sha256(first) == sha256(second)
     with zipfile.ZipFile(first) as archive:
@@ -548,9 +557,8 @@ def test_a_code_spec_names_its_runtime(source: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_layer_imports_from_its_read_only_tree_without_compiling(tmp_path: Path) -> None:
-    out = build_package.build_layer(REQUIREMENTS, RUNTIME, "x86_64", tmp_path / "layer.zip")
-    tree = unzip_read_only(out, tmp_path / "opt")
+def test_the_layer_imports_from_its_read_only_tree_without_compiling(layer: Path, tmp_path: Path) -> None:
+    tree = unzip_read_only(layer, tmp_path / "opt")
     modules = ["aws_lambda_powertools.logging", "pynamodb.models", "aws_xray_sdk.core", "wrapt"]
     try:
         imported = import_from(tree / "python", modules, build_package.runtime_interpreter(RUNTIME))
