@@ -1,7 +1,7 @@
 """The failure loop on the local stack, end to end, and the metrics behind the module's alarms.
 
-One extra stack (examples/local under its own name, on the session's emulator, served by the session's
-runner and poller plus an API front of its own) runs, in order:
+A stack of its own (examples/local on an emulator of its own, with its own runner, API front and poller, so
+this file runs beside the session stack's tests) runs, in order:
 
 1. the default S3 destination: a per-record function that fails on a marker (plugins/e2e_redrive.py);
    marked writes land in the bucket whole, with the consumer's ERROR lines; the fixed function is applied
@@ -23,17 +23,27 @@ import json
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from local.apigw.server import ApiFront
-from tests.e2e.conftest import HERE, ROOT, TARGET, Response, Stack, _apply, eventually, payload_records
+from tests.e2e.conftest import (
+    EXAMPLE,
+    ROOT,
+    TARGET,
+    Response,
+    Stack,
+    _apply,
+    _local_stack,
+    _planner,
+    eventually,
+    payload_records,
+)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -61,25 +71,30 @@ UNITS = {
 
 @dataclass
 class LoopStack:
-    stack: Stack  # the session's stack: its emulator, runner and poller serve this one too
-    name: str
-    state_dir: Path
-    front: ApiFront
-    outputs: dict[str, Any]
-    variables: dict[str, str]
-    destroy: Callable[[], None]  # for the configuration last applied
+    stack: Stack  # on an emulator of its own, thrown away at the end (no `terraform destroy`)
+
+    @property
+    def name(self) -> str:
+        return self.stack.name
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return self.stack.outputs
 
     def apply(self, **changes: str) -> None:
-        self.variables = {**self.variables, **changes}
-        self.outputs, self.destroy = _apply(ROOT / "examples" / "local", self.state_dir, self.variables)
+        """Applies the stack again with `changes` to its variables."""
+        stack = self.stack
+        assert stack.state_dir is not None
+        stack.variables = {**stack.variables, **changes}
+        stack.outputs, _ = _apply(EXAMPLE, stack.state_dir, stack.variables)
+        stack.plan = _planner(EXAMPLE, stack.state_dir, stack.variables)
 
     def aws(self, service: str) -> Any:
         return self.stack.aws(service)
 
     def request(self, method: str, path: str, body: Any = None) -> Response:
-        """A signed request to this stack's API (the session stack's client, pointed at this front)."""
-        api = replace(self.stack, api_url=self.front.url)
-        return api.request(method, path, body)
+        """A signed request to this stack's API."""
+        return self.stack.request(method, path, body)
 
     def post(self, name: str) -> str:
         """Creates a product through the API; returns its id."""
@@ -88,8 +103,7 @@ class LoopStack:
         return str(response.json()["id"])
 
     def consumer_lines(self, message: str) -> list[dict[str, Any]]:
-        group = self.outputs["consumer_log_group_name"]
-        return [line for line in self.stack.log_lines(group) if line.get("message") == message]
+        return self.stack.consumer_lines(message)
 
     def redrive(self) -> dict[str, Any]:
         """Runs the redrive through the emulator's Lambda Invoke (which hands it to the local runner)."""
@@ -102,26 +116,11 @@ class LoopStack:
 
 
 @pytest.fixture(scope="module")
-def loop(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopStack]:
-    assert stack.services is not None
-    assert stack.endpoint is not None
-    state_dir = tmp_path_factory.mktemp("redrive")
-    variables = {
-        "name": f"{stack.name}-rd",
-        "endpoint": stack.endpoint,
-        "consumer_record_handler": FAILING,
-        "consumer_extra_source_dir": str(HERE / "plugins"),
-        "on_failure_destination_type": "s3",
-    }
-    outputs, destroy = _apply(ROOT / "examples" / "local", state_dir, variables)
-    services = stack.services
-    front = ApiFront(stack.endpoint, outputs["api_id"], services.runner, metrics=services.metrics).start()
-    loop = LoopStack(stack, variables["name"], state_dir, front, outputs, variables, destroy)
-    try:
-        yield loop
-    finally:
-        front.stop()
-        loop.destroy()
+def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopStack]:
+    variables = {"consumer_record_handler": FAILING, "on_failure_destination_type": "s3"}
+    name = f"e2e-rd-{uuid.uuid4().hex[:8]}"
+    with _local_stack(tmp_path_factory.mktemp("redrive"), name, variables) as stack:
+        yield LoopStack(stack)
 
 
 def failed_batches(loop: LoopStack, prefix: str = "aws/lambda/") -> dict[str, dict[str, Any]]:

@@ -31,7 +31,8 @@ def snap_start_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack
     if TARGET != "local":
         pytest.skip("the SnapStart stack is checked against the local emulator only")
     name = f"e2e-snap-{uuid.uuid4().hex[:8]}"
-    yield from _local_stack(tmp_path_factory.mktemp("e2e-snap"), name, {"snap_start_enabled": "true"})
+    with _local_stack(tmp_path_factory.mktemp("e2e-snap"), name, {"snap_start_enabled": "true"}) as stack:
+        yield stack
 
 
 def test_with_snap_start_the_plan_is_empty_and_both_functions_are_invoked_through_their_alias(
