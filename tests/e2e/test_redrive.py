@@ -10,11 +10,14 @@ this file runs beside the session stack's tests) runs, in order:
 2. every alarm the module created whose condition can happen locally is made to happen (the failing function
    applied again), and its exact namespace, metric, dimensions, unit and statistic have data in the
    emulator's CloudWatch;
-3. the SQS destination (the same stack re-applied with `on_failure_destination_type = "sqs"`): after the
+3. SnapStart (the stack re-applied with `snap_start_enabled = true`): the next plan is empty, the emulator
+   keeps the setting (through the patches in local/patches.py), and a product written through the API
+   reaches the writer and, through the stream, the consumer, each through its alias "live";
+4. the SQS destination (the same stack re-applied with `on_failure_destination_type = "sqs"`): after the
    table is deleted and created again (a new stream: the old one's records are gone), the redrive reports the
    pointer's range as expired and leaves the message in the queue.
 
-The steps depend on each other (one stack, applied four times), so they run in this file's order.
+The steps depend on each other (one stack, applied five times), so they run in this file's order.
 """
 
 from __future__ import annotations
@@ -300,6 +303,59 @@ def datapoints(
             Unit=UNITS[metric],
         )["Datapoints"]
     )
+
+
+def started_versions(stack: Stack, group: str, since_ms: int) -> set[str]:
+    """The function versions that the invocations logged in `group` from `since_ms` on ran (Lambda's START
+    lines)."""
+    logs = stack.aws("logs")
+    events = logs.filter_log_events(logGroupName=group, filterPattern="START", startTime=since_ms)["events"]
+    messages = [event["message"] for event in events]
+    return {message.split("Version: ")[1].strip() for message in messages if "Version: " in message}
+
+
+def test_with_snap_start_the_plan_is_empty_and_both_functions_are_invoked_through_their_alias(
+    loop: LoopStack,
+) -> None:
+    # Before the SQS step, which leaves the table no longer Terraform's; after the alarms, whose writer
+    # fault is made on $LATEST, which the API no longer invokes once SnapStart publishes versions.
+    loop.apply(snap_start_enabled="true")
+    stack = loop.stack
+    writer_alias = stack.outputs["writer_alias_arn"]
+    consumer_alias = stack.outputs["consumer_alias_arn"]
+    assert writer_alias.endswith(":live")
+    assert consumer_alias.endswith(":live")
+
+    # GIVEN the applied stack: nothing left to change, SnapStart kept on every function
+    assert stack.plan is not None
+    code, output = stack.plan()
+    assert code == 0, output
+    lam = stack.aws("lambda")
+    for name in (stack.outputs["writer_function_name"], stack.outputs["consumer_function_name"]):
+        snap_start = lam.get_function_configuration(FunctionName=name, Qualifier="live")["SnapStart"]
+        assert snap_start == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
+
+    # WHEN a product is created through the API
+    product = f"snap-{uuid.uuid4().hex[:8]}"
+    since_ms = int(time.time() * 1000)  # the earlier steps' writes ran $LATEST
+    response = stack.request("POST", "/products", {"name": product, "price": 3, "category": "tools"})
+
+    # THEN the writer ran as its alias, and the consumer logged the insert, invoked as its alias
+    assert response.status == 201, response.body
+    product_id = response.json()["id"]
+    live = lam.get_alias(FunctionName=stack.outputs["writer_function_name"], Name="live")["FunctionVersion"]
+    assert live != "$LATEST"
+    assert started_versions(stack, stack.outputs["writer_log_group_name"], since_ms) == {live}
+
+    def insert_line() -> dict[str, Any] | None:
+        for line in stack.consumer_lines():
+            if line.get("eventName") == "INSERT" and line["keys"].get("PK") == f"Product#{product_id}":
+                return line
+        return None
+
+    line = eventually(insert_line, PATIENCE_S, "the consumer's INSERT line")
+    assert line["function_arn"] == consumer_alias
+    assert line["newImage"]["name"] == product
 
 
 def test_sqs_pointer_to_a_recreated_stream_is_reported_expired(loop: LoopStack) -> None:
