@@ -353,7 +353,17 @@ def _aws_stack(state_dir: Path, name: str) -> Iterator[Stack]:
             destroy()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The test that destroys the shared stack runs last, whichever file a test lives in."""
+SHARED_STACK_GROUP = "stack"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the node IDs
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The groups `make test-e2e`'s workers (pytest-xdist, --dist loadgroup) take whole: every test of the
+    session stack in one (one worker applies it once), each other file in one of its own (its module-scoped
+    stack applied once). The test that destroys the shared stack runs last, whichever file a test lives in."""
+    for item in items if config.pluginmanager.hasplugin("xdist") else ():
+        uses_shared_stack = "stack" in getattr(item, "fixturenames", ())
+        group = SHARED_STACK_GROUP if uses_shared_stack else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
     last = [item for item in items if item.name == DESTROY_TEST]
     items[:] = [item for item in items if item.name != DESTROY_TEST] + last
