@@ -365,7 +365,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         uses_shared_stack = "stack" in getattr(item, "fixturenames", ())
         group = SHARED_STACK_GROUP if uses_shared_stack else item.nodeid.split("::", 1)[0]
         item.add_marker(pytest.mark.xdist_group(group))
-        if config.getvalue("loadgroup"):  # set in xdist's workers only
+        if getattr(config.option, "loadgroup", False):  # set in the workers of --dist loadgroup
             _name_group(item, group)
     last = [item for item in items if item.name == DESTROY_TEST]
     items[:] = [item for item in items if item.name != DESTROY_TEST] + last
