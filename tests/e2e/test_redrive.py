@@ -13,9 +13,9 @@ this file runs beside the session stack's tests) runs, in order:
 3. SnapStart (the stack re-applied with `snap_start_enabled = true`): the next plan is empty, the emulator
    keeps the setting (through the patches in local/patches.py), and a product written through the API
    reaches the writer and, through the stream, the consumer, each through its alias "live";
-4. the SQS destination (the same stack re-applied with `on_failure_destination_type = "sqs"`): after the
-   table is deleted and created again (a new stream: the old one's records are gone), the redrive reports the
-   pointer's range as expired and leaves the message in the queue.
+4. the SQS destination (the same stack re-applied with `on_failure_destination_type = "sqs"`, SnapStart
+   still on): after the table is deleted and created again (a new stream: the old one's records are gone),
+   the redrive reports the pointer's range as expired and leaves the message in the queue.
 
 The steps depend on each other (one stack, applied five times), so they run in this file's order.
 """
