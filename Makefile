@@ -105,9 +105,14 @@ test-unit: venv ## Unit tests of the handlers and tools
 test-security: venv ## IAM least privilege: the roles' policies read back from the emulator, and the handlers' calls checked against them
 	$(PY) -m pytest tests/security
 
+# Workers of the end-to-end suite (pytest-xdist): the session stack's tests, and each other file's, go to one
+# worker whole (tests/e2e/conftest.py), each on an emulator of its own. Its stacks mostly wait on Terraform and
+# the emulator, so more workers than cores pays. E2E_WORKERS=0 runs it in this process, one test after another.
+E2E_WORKERS ?= 3
+
 .PHONY: test-e2e
-test-e2e: venv ## End to end: apply examples/local to a fresh emulator, drive it through HTTP and AWS APIs
-	$(PY) -m pytest -m e2e tests/e2e
+test-e2e: venv ## End to end: apply examples/local to fresh emulators, drive them through HTTP and AWS APIs (E2E_WORKERS=3 side by side)
+	$(PY) -m pytest -m e2e tests/e2e -n $(E2E_WORKERS) --dist loadgroup
 
 .PHONY: test-localstack
 test-localstack: venv ## The end-to-end suite against your running LocalStack (LOCALSTACK_ENDPOINT, default :4566); not in CI

@@ -8,7 +8,9 @@ E2E_TARGET chooses where (default `local`):
   us-east-1).
 
 Every run deploys under a unique name, with the consumer's RECORD_HANDLER set to
-tests/e2e/plugins/e2e_poison.py, and destroys the stack at the end.
+tests/e2e/plugins/e2e_poison.py. On LocalStack and AWS every stack is destroyed at the end. On the local
+target only test_pipeline's destroy test runs `terraform destroy` (and checks what it leaves): every other
+local stack's emulator is thrown away with all it holds.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,7 @@ from local.terraform import apply, outputs, terraform, terraform_env, tf_vars
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+EXAMPLE = ROOT / "examples" / "local"
 TARGET = os.environ.get("E2E_TARGET", "local")
 # How long a change may take to reach the consumer's log group: seconds locally, longer on AWS.
 PATIENCE_S = 20.0 if TARGET == "local" else 180.0
@@ -93,6 +97,8 @@ class Stack:
     state_dir: Path | None = None
     # Runs `terraform plan -detailed-exitcode` on the applied stack: (exit code, plan output).
     plan: Callable[[], tuple[int, str]] | None = None
+    # The Terraform variables of the last apply.
+    variables: dict[str, str] = field(default_factory=dict)
 
     def aws(self, service: str) -> Any:
         if service not in self._clients:
@@ -252,7 +258,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     state_dir = tmp_path_factory.mktemp("e2e")
     name = f"e2e-{uuid.uuid4().hex[:8]}"
     if TARGET == "local":
-        yield from _local_stack(state_dir, name)
+        with _local_stack(state_dir, name) as local:
+            yield local
     elif TARGET == "localstack":
         yield from _localstack_stack(state_dir, name)
     elif TARGET == "aws":
@@ -261,22 +268,29 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         pytest.fail(f"E2E_TARGET must be local, localstack or aws, not {TARGET!r}")
 
 
+@contextmanager
 def _local_stack(state_dir: Path, name: str, extra_vars: dict[str, str] | None = None) -> Iterator[Stack]:
-    """examples/local applied to a fresh emulator, with `extra_vars` on top of the suite's variables."""
+    """examples/local applied to a fresh emulator, with `extra_vars` on top of the suite's variables.
+
+    Leaving stops the services and the emulator without `terraform destroy`: the emulator's resources go with
+    it. Only `stack.destroy()` (test_pipeline's destroy test) runs Terraform's destroy."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per emulator request drowns failures
     with Emulator(port=0) as emulator:
         variables = {**_common_vars(name), "endpoint": emulator.endpoint, **(extra_vars or {})}
-        outputs, destroy = _apply(ROOT / "examples" / "local", state_dir, variables)
+        outputs, destroy = _apply(EXAMPLE, state_dir, variables)
         services = Services(
             emulator.endpoint, state_dir / "lambda", state_dir=state_dir, api_ids=[outputs["api_id"]]
         ).start()
         stopped = False
 
-        def stop_then_destroy() -> None:
+        def stop_services() -> None:
             nonlocal stopped
             if not stopped:
-                services.stop()  # nothing may invoke functions while Terraform deletes them
+                services.stop()
                 stopped = True
+
+        def stop_then_destroy() -> None:
+            stop_services()  # nothing may invoke functions while Terraform deletes them
             destroy()
 
         session = boto3.session.Session(
@@ -293,28 +307,26 @@ def _local_stack(state_dir: Path, name: str, extra_vars: dict[str, str] | None =
             destroy=stop_then_destroy,
             services=services,
             state_dir=state_dir,
-            plan=_planner(ROOT / "examples" / "local", state_dir, variables),
+            plan=_planner(EXAMPLE, state_dir, variables),
+            variables=variables,
         )
         try:
             yield stack
         finally:
-            if not stack.destroyed:
-                stop_then_destroy()
-            elif not stopped:
-                services.stop()
+            stop_services()
 
 
 def _localstack_stack(state_dir: Path, name: str) -> Iterator[Stack]:
     endpoint = os.environ.get("E2E_ENDPOINT", "http://localhost:4566")
     variables = {**_common_vars(name), "endpoint": endpoint}
-    outputs, destroy = _apply(ROOT / "examples" / "local", state_dir, variables)
+    outputs, destroy = _apply(EXAMPLE, state_dir, variables)
     session = boto3.session.Session(
         aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION
     )
     # LocalStack gives each HTTP API its own host name under its endpoint, and reports it as the API endpoint.
     credentials = Credentials(ACCESS_KEY, SECRET_KEY)
     stack = Stack(name, outputs["api_endpoint"], outputs, session, endpoint, credentials, REGION, destroy)
-    stack.plan = _planner(ROOT / "examples" / "local", state_dir, variables)
+    stack.plan = _planner(EXAMPLE, state_dir, variables)
     try:
         yield stack
     finally:
@@ -341,7 +353,32 @@ def _aws_stack(state_dir: Path, name: str) -> Iterator[Stack]:
             destroy()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The test that destroys the shared stack runs last, whichever file a test lives in."""
+SHARED_STACK_GROUP = "stack"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The groups `make test-e2e`'s workers (pytest-xdist, --dist loadgroup) take whole: every test of the
+    session stack in one (one worker applies it once), each other file in one of its own (its module-scoped
+    stack applied once). The test that destroys the shared stack runs last, whichever file a test lives in."""
+    for item in items if config.pluginmanager.hasplugin("xdist") else ():
+        uses_shared_stack = "stack" in getattr(item, "fixturenames", ())
+        group = SHARED_STACK_GROUP if uses_shared_stack else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+        if getattr(config.option, "loadgroup", False):  # set in the workers of --dist loadgroup
+            _name_group(item, group)
     last = [item for item in items if item.name == DESTROY_TEST]
     items[:] = [item for item in items if item.name != DESTROY_TEST] + last
+
+
+def _name_group(item: pytest.Item, group: str) -> None:
+    """Appends `@group` to the test's ID, which is how a worker tells the controller a test's group.
+
+    pytest-xdist 3.8.0 does it by setting `item._nodeid`, which pytest 9.2's structured node IDs no longer
+    read: without this every test would be scheduled on its own, and each worker would apply a session stack
+    of its own (pytest-dev/pytest-xdist#1386). Done here for the pinned pytest; xdist's suffix goes unused."""
+    if not hasattr(item, "_id") or hasattr(item, "_nodeid"):  # an earlier pytest: xdist's own hook works
+        return
+    from _pytest.nodeid import NodeId  # pytest >= 9.2 only
+
+    item._id = NodeId.parse(f"{item.nodeid}@{group}")

@@ -1,7 +1,7 @@
 """The failure loop on the local stack, end to end, and the metrics behind the module's alarms.
 
-One extra stack (examples/local under its own name, on the session's emulator, served by the session's
-runner and poller plus an API front of its own) runs, in order:
+A stack of its own (examples/local on an emulator of its own, with its own runner, API front and poller, so
+this file runs beside the session stack's tests) runs, in order:
 
 1. the default S3 destination: a per-record function that fails on a marker (plugins/e2e_redrive.py);
    marked writes land in the bucket whole, with the consumer's ERROR lines; the fixed function is applied
@@ -10,11 +10,14 @@ runner and poller plus an API front of its own) runs, in order:
 2. every alarm the module created whose condition can happen locally is made to happen (the failing function
    applied again), and its exact namespace, metric, dimensions, unit and statistic have data in the
    emulator's CloudWatch;
-3. the SQS destination (the same stack re-applied with `on_failure_destination_type = "sqs"`): after the
-   table is deleted and created again (a new stream: the old one's records are gone), the redrive reports the
-   pointer's range as expired and leaves the message in the queue.
+3. SnapStart (the stack re-applied with `snap_start_enabled = true`): the next plan is empty, the emulator
+   keeps the setting (through the patches in local/patches.py), and a product written through the API
+   reaches the writer and, through the stream, the consumer, each through its alias "live";
+4. the SQS destination (the same stack re-applied with `on_failure_destination_type = "sqs"`, SnapStart
+   still on): after the table is deleted and created again (a new stream: the old one's records are gone),
+   the redrive reports the pointer's range as expired and leaves the message in the queue.
 
-The steps depend on each other (one stack, applied four times), so they run in this file's order.
+The steps depend on each other (one stack, applied five times), so they run in this file's order.
 """
 
 from __future__ import annotations
@@ -23,17 +26,27 @@ import json
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from local.apigw.server import ApiFront
-from tests.e2e.conftest import HERE, ROOT, TARGET, Response, Stack, _apply, eventually, payload_records
+from local import terraform as tf
+from tests.e2e.conftest import (
+    EXAMPLE,
+    ROOT,
+    TARGET,
+    Response,
+    Stack,
+    _local_stack,
+    _planner,
+    eventually,
+    payload_records,
+)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -61,25 +74,36 @@ UNITS = {
 
 @dataclass
 class LoopStack:
-    stack: Stack  # the session's stack: its emulator, runner and poller serve this one too
-    name: str
-    state_dir: Path
-    front: ApiFront
-    outputs: dict[str, Any]
-    variables: dict[str, str]
-    destroy: Callable[[], None]  # for the configuration last applied
+    stack: Stack  # on an emulator of its own, thrown away at the end (no `terraform destroy`)
 
-    def apply(self, **changes: str) -> None:
-        self.variables = {**self.variables, **changes}
-        self.outputs, self.destroy = _apply(ROOT / "examples" / "local", self.state_dir, self.variables)
+    @property
+    def name(self) -> str:
+        return self.stack.name
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return self.stack.outputs
+
+    def apply(self, refresh: bool = False, **changes: str) -> None:
+        """Applies the stack again with `changes` to its variables. Without `refresh` when nothing but
+        Terraform has changed its resources since the last apply: reading every one back only takes time."""
+        stack = self.stack
+        assert stack.state_dir is not None
+        stack.variables = {**stack.variables, **changes}
+        env, log = tf.terraform_env(stack.state_dir), stack.state_dir / "terraform.log"
+        state = stack.state_dir / "terraform.tfstate"
+        options = ["-auto-approve", "-input=false"] + ([] if refresh else ["-refresh=false"])
+        # Initialised by the first apply (its TF_DATA_DIR is the stack's own).
+        tf.terraform(["apply", *options, f"-state={state}", *tf.tf_vars(stack.variables)], env, log, EXAMPLE)
+        stack.outputs = tf.outputs(env, log, state, EXAMPLE)
+        stack.plan = _planner(EXAMPLE, stack.state_dir, stack.variables)
 
     def aws(self, service: str) -> Any:
         return self.stack.aws(service)
 
     def request(self, method: str, path: str, body: Any = None) -> Response:
-        """A signed request to this stack's API (the session stack's client, pointed at this front)."""
-        api = replace(self.stack, api_url=self.front.url)
-        return api.request(method, path, body)
+        """A signed request to this stack's API."""
+        return self.stack.request(method, path, body)
 
     def post(self, name: str) -> str:
         """Creates a product through the API; returns its id."""
@@ -88,8 +112,7 @@ class LoopStack:
         return str(response.json()["id"])
 
     def consumer_lines(self, message: str) -> list[dict[str, Any]]:
-        group = self.outputs["consumer_log_group_name"]
-        return [line for line in self.stack.log_lines(group) if line.get("message") == message]
+        return self.stack.consumer_lines(message)
 
     def redrive(self) -> dict[str, Any]:
         """Runs the redrive through the emulator's Lambda Invoke (which hands it to the local runner)."""
@@ -102,26 +125,11 @@ class LoopStack:
 
 
 @pytest.fixture(scope="module")
-def loop(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopStack]:
-    assert stack.services is not None
-    assert stack.endpoint is not None
-    state_dir = tmp_path_factory.mktemp("redrive")
-    variables = {
-        "name": f"{stack.name}-rd",
-        "endpoint": stack.endpoint,
-        "consumer_record_handler": FAILING,
-        "consumer_extra_source_dir": str(HERE / "plugins"),
-        "on_failure_destination_type": "s3",
-    }
-    outputs, destroy = _apply(ROOT / "examples" / "local", state_dir, variables)
-    services = stack.services
-    front = ApiFront(stack.endpoint, outputs["api_id"], services.runner, metrics=services.metrics).start()
-    loop = LoopStack(stack, variables["name"], state_dir, front, outputs, variables, destroy)
-    try:
-        yield loop
-    finally:
-        front.stop()
-        loop.destroy()
+def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopStack]:
+    variables = {"consumer_record_handler": FAILING, "on_failure_destination_type": "s3"}
+    name = f"e2e-rd-{uuid.uuid4().hex[:8]}"
+    with _local_stack(tmp_path_factory.mktemp("redrive"), name, variables) as stack:
+        yield LoopStack(stack)
 
 
 def failed_batches(loop: LoopStack, prefix: str = "aws/lambda/") -> dict[str, dict[str, Any]]:
@@ -301,6 +309,60 @@ def datapoints(
             Unit=UNITS[metric],
         )["Datapoints"]
     )
+
+
+def started_versions(stack: Stack, group: str, since_ms: int) -> set[str]:
+    """The function versions that the invocations logged in `group` from `since_ms` on ran (Lambda's START
+    lines)."""
+    logs = stack.aws("logs")
+    events = logs.filter_log_events(logGroupName=group, filterPattern="START", startTime=since_ms)["events"]
+    messages = [event["message"] for event in events]
+    return {message.split("Version: ")[1].strip() for message in messages if "Version: " in message}
+
+
+def test_with_snap_start_the_plan_is_empty_and_both_functions_are_invoked_through_their_alias(
+    loop: LoopStack,
+) -> None:
+    # Before the SQS step, which leaves the table no longer Terraform's; after the alarms, whose writer
+    # fault is made on $LATEST, which the API no longer invokes once SnapStart publishes versions.
+    # Read back first: the alarms' faults were made and undone outside Terraform.
+    loop.apply(refresh=True, snap_start_enabled="true")
+    stack = loop.stack
+    writer_alias = stack.outputs["writer_alias_arn"]
+    consumer_alias = stack.outputs["consumer_alias_arn"]
+    assert writer_alias.endswith(":live")
+    assert consumer_alias.endswith(":live")
+
+    # GIVEN the applied stack: nothing left to change, SnapStart kept on every function
+    assert stack.plan is not None
+    code, output = stack.plan()
+    assert code == 0, output
+    lam = stack.aws("lambda")
+    for name in (stack.outputs["writer_function_name"], stack.outputs["consumer_function_name"]):
+        snap_start = lam.get_function_configuration(FunctionName=name, Qualifier="live")["SnapStart"]
+        assert snap_start == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
+
+    # WHEN a product is created through the API
+    product = f"snap-{uuid.uuid4().hex[:8]}"
+    since_ms = int(time.time() * 1000)  # the earlier steps' writes ran $LATEST
+    response = stack.request("POST", "/products", {"name": product, "price": 3, "category": "tools"})
+
+    # THEN the writer ran as its alias, and the consumer logged the insert, invoked as its alias
+    assert response.status == 201, response.body
+    product_id = response.json()["id"]
+    live = lam.get_alias(FunctionName=stack.outputs["writer_function_name"], Name="live")["FunctionVersion"]
+    assert live != "$LATEST"
+    assert started_versions(stack, stack.outputs["writer_log_group_name"], since_ms) == {live}
+
+    def insert_line() -> dict[str, Any] | None:
+        for line in stack.consumer_lines():
+            if line.get("eventName") == "INSERT" and line["keys"].get("PK") == f"Product#{product_id}":
+                return line
+        return None
+
+    line = eventually(insert_line, PATIENCE_S, "the consumer's INSERT line")
+    assert line["function_arn"] == consumer_alias
+    assert line["newImage"]["name"] == product
 
 
 def test_sqs_pointer_to_a_recreated_stream_is_reported_expired(loop: LoopStack) -> None:
