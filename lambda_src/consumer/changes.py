@@ -11,7 +11,7 @@ DynamoDB JSON (``{"N": "10.99"}``, ``{"M": {...}}``, ...) becomes ordinary value
 
 ``describe`` gives the fields of a record's log line; ``line_fields`` the same fields for the default line
 with each number as an ``orjson.Fragment`` of the text ``str(Decimal(...))`` writes, which
-``shared.exact_json.dumps_plain`` splices in as it is; ``describe_changes`` those of the ``changes`` log
+``shared.fast_json.dumps_plain`` splices in as it is; ``describe_changes`` those of the ``changes`` log
 mode (a MODIFY's changed attributes instead of its two images).
 """
 
@@ -237,7 +237,7 @@ class _Irregular(Exception):
 def line_fields(record: Mapping[str, Any]) -> dict[str, Any] | None:
     """`describe`'s fields but those that are None, numbers as orjson.Fragment; None when out of the ordinary.
 
-    None for anything `describe` would reject or whose JSON only ``shared.exact_json.dumps`` writes as it is
+    None for anything `describe` would reject or whose JSON only ``shared.fast_json.dumps`` writes as it is
     (a float, a mapping that is not a dict...): `describe` then gives the fields, or the error.
     """
     try:

@@ -19,13 +19,13 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from shared import exact_json, snapstart
+from shared import fast_json, snapstart
 
 from consumer import records
 from consumer.failures import FailureLoggingProcessor
 
 # Numbers in images are Decimals; this serializer writes them digit for digit instead of as strings or floats.
-logger = Logger(json_serializer=exact_json.dumps)
+logger = Logger(json_serializer=fast_json.dumps)
 # The default per-record work calls no AWS API, so there is nothing to patch; patching botocore and pynamodb
 # would add about 0.1 s to every cold start. A RECORD_HANDLER that calls AWS can patch what it uses with
 # Tracer().patch(["botocore"]).

@@ -25,7 +25,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
-from shared import exact_json
+from shared import fast_json
 
 MESSAGE = "stream record"
 _clock = time.time  # the time of each line (a test sets readings of its own)
@@ -97,10 +97,10 @@ class RecordLines:
 
     def write_plain(self, fields: dict[str, Any]) -> bool:
         """Write `fields` (no None at the top level; numbers as orjson.Fragment) when the Logger writes lines
-        with ``shared.exact_json.dumps``: their JSON is then what it writes for the same fields with Decimals.
+        with ``shared.fast_json.dumps``: their JSON is then what it writes for the same fields with Decimals.
 
         False, and nothing written, otherwise (another serializer, a Logger set up as `write` cannot
-        reproduce, fields only ``exact_json.dumps`` writes as they are): then the caller gives `write` the
+        reproduce, fields only ``fast_json.dumps`` writes as they are): then the caller gives `write` the
         Decimal view.
         """
         handler = self._logger.registered_handler
@@ -108,9 +108,9 @@ class RecordLines:
         parts = self._current_parts(handler, formatter)
         if parts is None or not isinstance(formatter, LambdaPowertoolsFormatter):
             return False
-        if formatter.json_serializer is not exact_json.dumps:
+        if formatter.json_serializer is not fast_json.dumps:
             return False
-        body = exact_json.dumps_plain(fields)
+        body = fast_json.dumps_plain(fields)
         if body is None or len(body) <= 2:
             return False
         timestamp = parts.timestamp_at(formatter, _clock())

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from consumer import changes, handler, records
-from shared import exact_json
+from shared import exact_json, fast_json
 
 from tests.fixtures.events import stream_batch
 
@@ -32,7 +32,7 @@ def _decimal_view(record: dict[str, Any]) -> str:
 
 def _line_view(record: dict[str, Any]) -> str | None:
     fields = changes.line_fields(record)
-    return None if fields is None else exact_json.dumps_plain(fields)
+    return None if fields is None else fast_json.dumps_plain(fields)
 
 
 TRICKY_NUMBERS = [
@@ -128,7 +128,7 @@ def test_records_with_null_and_unusual_values_never_reach_the_standard_library_w
     def refuse(value: Any) -> str:
         raise AssertionError("the line path fell back to the standard library's writer")
 
-    monkeypatch.setattr(exact_json, "_stdlib_dumps", refuse)
+    monkeypatch.setattr(exact_json, "dumps", refuse)
     invoke(event)
 
     # THEN each line holds exactly the fields' JSON the Decimal view gives
@@ -179,7 +179,7 @@ def test_another_serializer_gets_the_decimal_view(invoke, consumer_logs, monkeyp
     # GIVEN the Logger's formatter writes with another serializer, which knows nothing of fragments
     formatter = handler.logger.registered_handler.formatter
     monkeypatch.setattr(
-        formatter, "json_serializer", lambda value: exact_json.dumps(value).replace("10.5", "X")
+        formatter, "json_serializer", lambda value: fast_json.dumps(value).replace("10.5", "X")
     )
     event = {"Records": [_record({"price": {"N": "10.50"}})]}
 

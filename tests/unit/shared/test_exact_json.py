@@ -1,4 +1,5 @@
-"""shared.exact_json: Decimals out as exact JSON numbers, every other value as compact JSON."""
+"""shared.exact_json and shared.fast_json: Decimals out as exact JSON numbers, every other value as compact
+JSON; both write the same text for every value here."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from shared import exact_json
+from shared import exact_json, fast_json
+
+# Every test here holds for both writers.
+both = pytest.mark.parametrize("dumps", [exact_json.dumps, fast_json.dumps], ids=["exact_json", "fast_json"])
 
 
 @pytest.mark.parametrize(
@@ -35,12 +39,14 @@ from shared import exact_json
         ((Decimal(1),), "[1]"),
     ],
 )
-def test_dumps_writes_exact_compact_json(value, text):
-    assert exact_json.dumps(value) == text
+@both
+def test_dumps_writes_exact_compact_json(dumps, value, text):
+    assert dumps(value) == text
 
 
-def test_unknown_types_are_written_as_their_text():
-    assert exact_json.dumps({"when": Path("/tmp")}) == '{"when":"/tmp"}'
+@both
+def test_unknown_types_are_written_as_their_text(dumps):
+    assert dumps({"when": Path("/tmp")}) == '{"when":"/tmp"}'
 
 
 decimals = st.decimals(allow_nan=False, allow_infinity=False)
@@ -53,15 +59,17 @@ documents = st.recursive(
 )
 
 
-@given(documents)
-def test_dumps_round_trips_exactly_through_a_decimal_json_parser(document):
-    text = exact_json.dumps(document)
+@both
+@given(document=documents)
+def test_dumps_round_trips_exactly_through_a_decimal_json_parser(dumps, document):
+    text = dumps(document)
 
     assert json.loads(text, parse_float=Decimal) == document
 
 
-@given(decimals)
-def test_every_finite_decimal_keeps_its_digits(number):
-    parsed = json.loads(exact_json.dumps(number), parse_float=Decimal)
+@both
+@given(number=decimals)
+def test_every_finite_decimal_keeps_its_digits(dumps, number):
+    parsed = json.loads(dumps(number), parse_float=Decimal)
 
     assert Decimal(parsed).as_tuple() == number.as_tuple() or (number == parsed and number.is_zero())
