@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import hcl2
-from hcl2.utils import SerializationOptions
 
 from local.constants import ACCESS_KEY, REGION, ROOT, SECRET_KEY
 from local.processes import StackError
+from scripts.tf_docs import VALUES as HCL_VALUES
 
 OVERRIDE_FILE = "zz_local_stack_override.tf"  # `zz`: merged after any override file of the root's own
 MARKER = "# Written by `python -m local up` for the local stack"
@@ -66,14 +66,6 @@ UNSET = (
 CHECKOV_SOURCE_CHECKS = ("CKV_TF_1", "CKV_TF_2")
 # Terraform's name for this host's instruction set, as the module's `architecture` input spells it.
 HOST_ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
-# How python-hcl2 gives values as Terraform sees them: strings unquoted, blocks as {label: body}.
-_VALUES = SerializationOptions(
-    with_comments=False,
-    explicit_blocks=False,
-    strip_string_quotes=True,
-    preserve_heredocs=False,
-    preserve_scientific_notation=False,
-)
 
 
 def host_architecture() -> str:
@@ -100,7 +92,7 @@ def _is_override(name: str) -> bool:
 
 def _parse(path: Path) -> dict[str, Any]:
     try:
-        return hcl2.loads(path.read_text(), serialization_options=_VALUES)
+        return hcl2.loads(path.read_text(), serialization_options=HCL_VALUES)
     except Exception as error:  # python-hcl2 raises lark's errors, which share no base class of its own
         raise StackError(f"cannot read {path} as HCL: {error}") from error
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 # A path parameter, `{name}`: one whole, non-empty segment.
@@ -49,7 +50,7 @@ class Request:
             return self.raw_path[len(prefix) :] or "/"
         return self.raw_path
 
-    @property
+    @cached_property  # read for the content type, If-Match and Idempotency-Key of one request
     def headers(self) -> dict[str, str]:
         """Header values by lower-case name (API Gateway lower-cases them; a direct invoker may not)."""
         return {name.lower(): value for name, value in (self.event.get("headers") or {}).items()}

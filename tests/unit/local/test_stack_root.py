@@ -69,7 +69,7 @@ def make_root(tmp_path: Path, text: str, name: str = "main.tf") -> Path:
 
 
 def parsed(text: str) -> dict[str, object]:
-    return hcl2.loads(text, serialization_options=override._VALUES)
+    return hcl2.loads(text, serialization_options=override.HCL_VALUES)
 
 
 # --- which provider configurations the override covers ---
